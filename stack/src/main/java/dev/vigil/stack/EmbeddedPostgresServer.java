@@ -43,6 +43,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      * @param port     the port, or 0 for a free one
      */
     public static EmbeddedPostgresServer start(Path dataDir, Path cacheDir, int port) {
+        // zonky creates its default working folder (/tmp/embedded-pg) when the class loads, even when a
+        // builder overrides it; pointing the default at the cache keeps /tmp clean.
+        if (System.getProperty("ot.epg.working-dir") == null) {
+            System.setProperty("ot.epg.working-dir", cacheDir.toAbsolutePath().toString());
+        }
         EmbeddedPostgres pg;
         try {
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
