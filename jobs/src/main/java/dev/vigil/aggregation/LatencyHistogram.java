@@ -1,0 +1,161 @@
+package dev.vigil.aggregation;
+
+import org.HdrHistogram.HistogramIterationValue;
+import org.HdrHistogram.IntCountsHistogram;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Latency distribution of one window and series: an HdrHistogram of microseconds.
+ *
+ * <p>Two significant digits give buckets at most 1/128 (0.78%) of their value wide, which keeps every
+ * reported quantile within the 1% the contract allows; auto-resizing means a window of fast requests
+ * holds a short counts array. Int counts are enough for one window and halve the memory.
+ *
+ * <p>Quantiles use the nearest-rank rule, rank = max(1, ceil(q * N)), the same rule as the SQL
+ * aggregate {@code latency_quantile}, so that the two agree bucket for bucket. (HdrHistogram's own
+ * {@code getValueAtPercentile} rounds q * N instead, which can pick a neighbouring rank in a sparse tail.)
+ */
+public final class LatencyHistogram {
+
+    /** Significant digits: buckets are at most 1/128 of their value wide. */
+    static final int SIGNIFICANT_DIGITS = 2;
+    private static final long INITIAL_HIGHEST_US = 2;
+
+    private final IntCountsHistogram histogram;
+
+    public LatencyHistogram() {
+        this(newHistogram());
+    }
+
+    private LatencyHistogram(IntCountsHistogram histogram) {
+        this.histogram = histogram;
+    }
+
+    private static IntCountsHistogram newHistogram() {
+        IntCountsHistogram h = new IntCountsHistogram(1, INITIAL_HIGHEST_US, SIGNIFICANT_DIGITS);
+        h.setAutoResize(true);
+        return h;
+    }
+
+    /** Records one duration, rounded to the microsecond. */
+    public void recordMillis(double durationMs) {
+        histogram.recordValue(toMicros(durationMs));
+    }
+
+    /** Adds every count of {@code other} to this one. */
+    public void add(LatencyHistogram other) {
+        if (other.histogram.getTotalCount() > 0) {
+            histogram.add(other.histogram);
+        }
+    }
+
+    public long totalCount() {
+        return histogram.getTotalCount();
+    }
+
+    /**
+     * The nearest-rank q-quantile in milliseconds: the upper edge of the bucket holding the value of
+     * rank max(1, ceil(q * N)). NaN when empty.
+     */
+    public double quantileMillis(double q) {
+        if (q < 0 || q > 1 || Double.isNaN(q)) {
+            throw new IllegalArgumentException("quantile must be within [0, 1], got " + q);
+        }
+        long total = histogram.getTotalCount();
+        if (total == 0) {
+            return Double.NaN;
+        }
+        long rank = nearestRank(q, total);
+        long seen = 0;
+        for (HistogramIterationValue v : histogram.recordedValues()) {
+            seen += v.getCountAtValueIteratedTo();
+            if (seen >= rank) {
+                return histogram.highestEquivalentValue(v.getValueIteratedTo()) / 1000.0;
+            }
+        }
+        return histogram.highestEquivalentValue(histogram.getMaxValue()) / 1000.0;
+    }
+
+    /** max(1, ceil(q * n)), computed in double like PostgreSQL does, so both sides pick the same rank. */
+    public static long nearestRank(double q, long n) {
+        return Math.max(1, (long) Math.ceil(q * n));
+    }
+
+    /**
+     * The histogram as PostgreSQL stores it in {@code latency_hist}: (value_us, count) pairs, one per
+     * non-empty bucket, ascending, value_us being the bucket's highest equivalent value.
+     */
+    public long[] toPairs() {
+        int buckets = 0;
+        for (HistogramIterationValue ignored : histogram.recordedValues()) {
+            buckets++;
+        }
+        long[] pairs = new long[buckets * 2];
+        int i = 0;
+        for (HistogramIterationValue v : histogram.recordedValues()) {
+            pairs[i++] = histogram.highestEquivalentValue(v.getValueIteratedTo());
+            pairs[i++] = v.getCountAtValueIteratedTo();
+        }
+        return pairs;
+    }
+
+    /** The inverse of {@link #toPairs()}: each value lands back in the bucket it came from. */
+    public static LatencyHistogram fromPairs(long[] pairs) {
+        if (pairs.length % 2 != 0) {
+            throw new IllegalArgumentException("latency_hist must hold (value, count) pairs, got " + pairs.length + " numbers");
+        }
+        LatencyHistogram h = new LatencyHistogram();
+        for (int i = 0; i < pairs.length; i += 2) {
+            h.histogram.recordValueWithCount(pairs[i], pairs[i + 1]);
+        }
+        return h;
+    }
+
+    /**
+     * HdrHistogram's own compact V2 encoding (varint counts, zero runs collapsed). Not the Deflate form:
+     * with RocksDB state is read and written on every event, and Deflate would dominate that cost.
+     */
+    void writeTo(DataOutput out) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
+        int length = histogram.encodeIntoByteBuffer(buffer);
+        out.writeInt(length);
+        out.write(buffer.array(), 0, length);
+    }
+
+    static LatencyHistogram readFrom(DataInput in) throws IOException {
+        int length = in.readInt();
+        byte[] bytes = new byte[length];
+        in.readFully(bytes);
+        try {
+            IntCountsHistogram h = IntCountsHistogram.decodeFromByteBuffer(ByteBuffer.wrap(bytes), INITIAL_HIGHEST_US);
+            h.setAutoResize(true);
+            return new LatencyHistogram(h);
+        } catch (RuntimeException e) {
+            throw new IOException("corrupt latency histogram in state", e);
+        }
+    }
+
+    LatencyHistogram copy() {
+        IntCountsHistogram h = histogram.copy();
+        h.setAutoResize(true);
+        return new LatencyHistogram(h);
+    }
+
+    static long toMicros(double durationMs) {
+        return Math.round(durationMs * 1000.0);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LatencyHistogram other && histogram.equals(other.histogram);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(histogram.getTotalCount());
+    }
+}

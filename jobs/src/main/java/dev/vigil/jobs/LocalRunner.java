@@ -1,0 +1,44 @@
+package dev.vigil.jobs;
+
+import dev.vigil.events.MetricEvent;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+
+/**
+ * Runs the pipeline in a Flink cluster inside this JVM (a MiniCluster): {@code vigil run}, the demo and
+ * the integration tests. Same graph as the job jar; failures restart from the last checkpoint.
+ */
+public final class LocalRunner {
+
+    private LocalRunner() {
+    }
+
+    /** Runs until the job ends: for a bounded run, once every window is written. */
+    public static JobExecutionResult run(PipelineConfig cfg) throws Exception {
+        return run(cfg, UnaryOperator.identity());
+    }
+
+    public static JobExecutionResult run(PipelineConfig cfg, UnaryOperator<DataStream<MetricEvent>> afterDecode)
+            throws Exception {
+        StreamExecutionEnvironment env = environment(cfg);
+        VigilJob.build(env, cfg, afterDecode);
+        return env.execute("vigil");
+    }
+
+    public static StreamExecutionEnvironment environment(PipelineConfig cfg) {
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+        int parallelism = cfg.parallelism() > 0 ? cfg.parallelism() : Math.min(4, Runtime.getRuntime().availableProcessors());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        VigilJob.configure(env, cfg);
+        return env;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.vigil.aggregation;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class LatencyHistogramTest {
+
+    private static final double[] QUANTILES = {0.0, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0};
+
+    @Test
+    void quantilesStayWithinOnePercentOfExactNearestRank() {
+        Random random = new Random(42);
+        for (int trial = 0; trial < 50; trial++) {
+            int n = 1 + random.nextInt(5000);
+            double[] values = new double[n];
+            LatencyHistogram h = new LatencyHistogram();
+            for (int i = 0; i < n; i++) {
+                // log-normal around 40 ms with a heavy tail, at microsecond resolution
+                values[i] = Math.round(Math.exp(Math.log(40) + 1.2 * random.nextGaussian()) * 1000) / 1000.0 + 0.5;
+                h.recordMillis(values[i]);
+            }
+            Arrays.sort(values);
+            for (double q : QUANTILES) {
+                double exact = values[(int) LatencyHistogram.nearestRank(q, n) - 1];
+                double got = h.quantileMillis(q);
+                assertThat(got).as("q=%s n=%d", q, n).isCloseTo(exact, within(exact * 0.01));
+                assertThat(got).as("upper bucket edge never below the value").isGreaterThanOrEqualTo(exact);
+            }
+        }
+    }
+
+    @Test
+    void nearestRankIsCeilingOfQTimesNAndAtLeastOne() {
+        assertThat(LatencyHistogram.nearestRank(0.0, 10)).isEqualTo(1);
+        assertThat(LatencyHistogram.nearestRank(0.5, 10)).isEqualTo(5);
+        assertThat(LatencyHistogram.nearestRank(0.51, 10)).isEqualTo(6);
+        assertThat(LatencyHistogram.nearestRank(0.95, 100)).isEqualTo(95);
+        assertThat(LatencyHistogram.nearestRank(0.999, 1500)).isEqualTo(1499);
+        assertThat(LatencyHistogram.nearestRank(1.0, 7)).isEqualTo(7);
+    }
+
+    @Test
+    void pairsRoundTripAndMergeLikeTheHistogram() {
+        Random random = new Random(7);
+        LatencyHistogram a = new LatencyHistogram();
+        LatencyHistogram b = new LatencyHistogram();
+        for (int i = 0; i < 2000; i++) {
+            a.recordMillis(random.nextDouble() * 300);
+            b.recordMillis(1000 + random.nextDouble() * 9000);
+        }
+        long[] pairs = a.toPairs();
+        assertThat(pairs.length % 2).isZero();
+        for (int i = 2; i < pairs.length; i += 2) {
+            assertThat(pairs[i]).isGreaterThan(pairs[i - 2]);
+        }
+        LatencyHistogram back = LatencyHistogram.fromPairs(pairs);
+        assertThat(back.toPairs()).isEqualTo(pairs);
+        for (double q : QUANTILES) {
+            assertThat(back.quantileMillis(q)).isEqualTo(a.quantileMillis(q));
+        }
+
+        LatencyHistogram merged = new LatencyHistogram();
+        merged.add(a);
+        merged.add(b);
+        LatencyHistogram mergedFromPairs = LatencyHistogram.fromPairs(a.toPairs());
+        mergedFromPairs.add(LatencyHistogram.fromPairs(b.toPairs()));
+        assertThat(mergedFromPairs.totalCount()).isEqualTo(4000);
+        for (double q : QUANTILES) {
+            assertThat(mergedFromPairs.quantileMillis(q)).isEqualTo(merged.quantileMillis(q));
+        }
+    }
+
+    @Test
+    void emptyHistogramHasNoQuantileAndBadQIsRejected() {
+        LatencyHistogram h = new LatencyHistogram();
+        assertThat(h.quantileMillis(0.5)).isNaN();
+        assertThat(h.toPairs()).isEmpty();
+        assertThatThrownBy(() -> h.quantileMillis(1.5)).hasMessage("quantile must be within [0, 1], got 1.5");
+    }
+}

@@ -1,0 +1,83 @@
+package dev.vigil.aggregation;
+
+import dev.vigil.events.CacheLevel;
+import dev.vigil.events.MetricEvent;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The accumulators go through their own serializers, never Kryo, and survive a round trip intact. */
+class SerializersTest {
+
+    @Test
+    void flinkPicksTheHandWrittenSerializers() {
+        assertThat(TypeInformation.of(WindowAccumulator.class).createSerializer(new SerializerConfigImpl()))
+                .isInstanceOf(WindowAccumulatorSerializer.class);
+        assertThat(TypeInformation.of(RollupAccumulator.class).createSerializer(new SerializerConfigImpl()))
+                .isInstanceOf(RollupAccumulatorSerializer.class);
+        // A record holding one is analysed as a POJO whose field uses our serializer.
+        assertThat(TypeInformation.of(SeriesWindow.class).toString()).contains("SerializerTypeInfo<WindowAccumulator>");
+    }
+
+    @Test
+    void windowAccumulatorRoundTripsAndStaysSmall() throws IOException {
+        WindowAccumulator a = sample(new Random(1), 100_000);
+        byte[] bytes = write(WindowAccumulatorSerializer.INSTANCE, a);
+        WindowAccumulator back = read(WindowAccumulatorSerializer.INSTANCE, bytes);
+
+        assertThat(back).isEqualTo(a);
+        assertThat(back.quantileMs(0.99)).isEqualTo(a.quantileMs(0.99));
+        System.out.printf("WindowAccumulator of 100000 events: %d bytes serialized%n", bytes.length);
+        assertThat(bytes.length).as("serialized state does not grow with the event count").isLessThan(4096);
+    }
+
+    @Test
+    void rollupAccumulatorRoundTrips() throws IOException {
+        Random random = new Random(2);
+        RollupAccumulator r = new RollupAccumulator();
+        r.put("GET /a", sample(random, 1000));
+        r.put("GET /b", sample(random, 10));
+        RollupAccumulator back = read(RollupAccumulatorSerializer.INSTANCE, write(RollupAccumulatorSerializer.INSTANCE, r));
+        assertThat(back.seriesCount()).isEqualTo(2);
+        assertThat(back.total()).isEqualTo(r.total());
+    }
+
+    @Test
+    void copiesAreIndependent() {
+        WindowAccumulator a = sample(new Random(3), 10);
+        WindowAccumulator copy = WindowAccumulatorSerializer.INSTANCE.copy(a);
+        copy.add(MetricEvent.query(1, "s", "q", null, 99, true, 1));
+        assertThat(a.count()).isEqualTo(10);
+        assertThat(copy.count()).isEqualTo(11);
+    }
+
+    static WindowAccumulator sample(Random random, int n) {
+        WindowAccumulator a = new WindowAccumulator();
+        for (int i = 0; i < n; i++) {
+            if (i % 3 == 0) {
+                a.add(MetricEvent.cache(i, "s", "c", null, random.nextBoolean(), CacheLevel.L1, random.nextDouble(), false));
+            } else {
+                a.add(MetricEvent.request(i, "s", "r", null, Math.exp(3 + random.nextGaussian()), 200 + random.nextInt(400), "GET"));
+            }
+        }
+        return a;
+    }
+
+    private static <T> byte[] write(TypeSerializer<T> serializer, T value) throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        serializer.serialize(value, out);
+        return out.getCopyOfBuffer();
+    }
+
+    private static <T> T read(TypeSerializer<T> serializer, byte[] bytes) throws IOException {
+        return serializer.deserialize(new DataInputDeserializer(bytes));
+    }
+}

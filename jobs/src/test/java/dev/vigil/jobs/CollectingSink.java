@@ -1,0 +1,48 @@
+package dev.vigil.jobs;
+
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A Sink V2 that keeps everything it receives in this JVM (MiniCluster tests), under a name. */
+final class CollectingSink<T> implements Sink<T> {
+    private static final long serialVersionUID = 1L;
+    private static final Map<String, List<Object>> RECEIVED = new ConcurrentHashMap<>();
+
+    private final String name;
+
+    CollectingSink(String name) {
+        this.name = name;
+        RECEIVED.put(name, new CopyOnWriteArrayList<>());
+    }
+
+    @SuppressWarnings("unchecked")
+    List<T> received() {
+        return new ArrayList<>((List<T>) (List<?>) RECEIVED.get(name));
+    }
+
+    @Override
+    public SinkWriter<T> createWriter(WriterInitContext context) {
+        List<Object> target = RECEIVED.get(name);
+        return new SinkWriter<>() {
+            @Override
+            public void write(T element, Context ctx) {
+                target.add(element);
+            }
+
+            @Override
+            public void flush(boolean endOfInput) {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+}
