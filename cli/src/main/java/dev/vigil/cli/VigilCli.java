@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 + "percentiles and rates into PostgreSQL, SLA alerts go out on Redis.",
         subcommands = {
             StackCommand.class,
+            RunCommand.class,
             MigrateCommand.class,
             CommandLine.HelpCommand.class
         })

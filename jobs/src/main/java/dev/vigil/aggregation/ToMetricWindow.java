@@ -2,14 +2,27 @@ package dev.vigil.aggregation;
 
 import dev.vigil.events.EventType;
 import dev.vigil.sinks.MetricWindow;
-import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.metrics.Counter;
 
-/** Turns an accumulated window into its {@code metric_windows} row: rates, percentiles, histogram. */
-public final class ToMetricWindow implements MapFunction<SeriesWindow, MetricWindow> {
+/**
+ * Turns an accumulated window into its {@code metric_windows} row: rates, percentiles, histogram.
+ * Counts the rows it hands to the sink ({@code rowsWritten}; a late re-fire counts again).
+ */
+public final class ToMetricWindow extends RichMapFunction<SeriesWindow, MetricWindow> {
     private static final long serialVersionUID = 1L;
+
+    private transient Counter rowsWritten;
+
+    @Override
+    public void open(OpenContext openContext) {
+        rowsWritten = getRuntimeContext().getMetricGroup().counter("rowsWritten");
+    }
 
     @Override
     public MetricWindow map(SeriesWindow w) {
+        rowsWritten.inc();
         return toRow(w);
     }
 

@@ -18,7 +18,8 @@ public final class JobOptions {
             description = "PostgreSQL URL with credentials (jdbc:postgresql://… or postgresql://…).")
     String postgres;
 
-    @Option(names = "--redis", paramLabel = "URL", description = "Redis URL for alerts (redis://HOST:PORT).")
+    @Option(names = "--redis", paramLabel = "URL", description = "Redis URL for alerts (redis://HOST:PORT). Accepted for forward compatibility: "
+                    + "SLA alerting is not built yet, so nothing is published.")
     String redis;
 
     @Option(names = "--bounded", description = "Read from the earliest to the end offsets found at start, write every window, then finish.")
