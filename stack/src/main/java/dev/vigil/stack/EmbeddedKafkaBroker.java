@@ -24,11 +24,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
+    private static final String PINNED_LISTENER = "PINNED";
+
     private final KafkaClusterTestKit cluster;
+    private final String bootstrapServers;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private EmbeddedKafkaBroker(KafkaClusterTestKit cluster) {
+    private EmbeddedKafkaBroker(KafkaClusterTestKit cluster, String bootstrapServers) {
         this.cluster = cluster;
+        this.bootstrapServers = bootstrapServers;
     }
 
     /**
@@ -56,15 +60,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     .setConfigProp("num.partitions", "1")
                     .setDeleteOnClose(true);
             if (port != 0) {
-                builder.setConfigProp("listeners",
-                        nodes.brokerListenerName().value() + "://localhost:" + port + ","
-                                + nodes.controllerListenerName().value() + "://localhost:0");
+                // The kit pre-binds a random port for its own broker listener whatever the config says, so
+                // a pinned port gets a listener of its own that the kit leaves to the broker to bind.
+                String external = nodes.brokerListenerName().value();
+                String controller = nodes.controllerListenerName().value();
+                builder.setConfigProp("listeners", external + "://localhost:0," + controller + "://localhost:0,"
+                                + PINNED_LISTENER + "://localhost:" + port)
+                        .setConfigProp("listener.security.protocol.map", external + ":PLAINTEXT," + controller
+                                + ":PLAINTEXT," + PINNED_LISTENER + ":PLAINTEXT");
             }
             cluster = builder.build();
             cluster.format();
             cluster.startup();
             cluster.waitForReadyBrokers();
-            return new EmbeddedKafkaBroker(cluster);
+            return new EmbeddedKafkaBroker(cluster, port != 0 ? "localhost:" + port : cluster.bootstrapServers());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             closeQuietly(cluster);
@@ -77,7 +86,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** {@code host:port} for clients. */
     public String bootstrapServers() {
-        return cluster.bootstrapServers();
+        return bootstrapServers;
     }
 
     /** Creates the topics; ones that exist already are left as they are. */

@@ -86,6 +86,26 @@ class EmbeddedStackTest {
     }
 
     @Test
+    void pinnedPortsAreTheOnesServed() throws Exception {
+        int kafkaPort = Ports.orFree(0);
+        int postgresPort = Ports.orFree(0);
+        int redisPort = Ports.orFree(0);
+        try (EmbeddedStack stack = EmbeddedStack.builder().kafkaPort(kafkaPort).postgresPort(postgresPort)
+                .redisPort(redisPort).topic("pinned", 1).start()) {
+            assertThat(stack.kafkaBootstrapServers()).isEqualTo("localhost:" + kafkaPort);
+            assertThat(stack.postgresJdbcUrl()).startsWith("jdbc:postgresql://localhost:" + postgresPort + "/");
+            assertThat(stack.redisUrl()).isEqualTo("redis://localhost:" + redisPort);
+            try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", "localhost:" + kafkaPort),
+                    new StringSerializer(), new StringSerializer())) {
+                assertThat(producer.send(new ProducerRecord<>("pinned", "k", "v")).get().offset()).isZero();
+            }
+            try (Connection c = DriverManager.getConnection(stack.postgresJdbcUrl())) {
+                assertThat(c.isValid(5)).isTrue();
+            }
+        }
+    }
+
+    @Test
     void createsIsolatedDatabasesOnOneServer() throws Exception {
         try (EmbeddedStack stack = EmbeddedStack.builder().start()) {
             String url = stack.postgres().createDatabase("isolated_one");

@@ -1,0 +1,179 @@
+package dev.vigil.agent;
+
+import dev.vigil.events.CacheLevel;
+import dev.vigil.events.EventCodec;
+import dev.vigil.events.EventType;
+import dev.vigil.events.MetricEvent;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The agent's one background thread: drains the ring, encodes each event in v1 and hands it to a
+ * {@link KafkaProducer}. Everything that can block (DNS, metadata, a full producer buffer) happens
+ * here, never on a caller's thread.
+ *
+ * <p>Events stay in the ring until the topic's metadata is known, so an outage at start costs buffer
+ * space, not events: once the broker answers they are delivered.
+ */
+final class KafkaSender implements Runnable, EventRing.SlotReader, Callback {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsAgent.class);
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long RETRY_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final EventType[] TYPES = EventType.values();
+    private static final CacheLevel[] LEVELS = CacheLevel.values();
+
+    private final EventRing ring;
+    private final String service;
+    private final String configuredInstance;
+    private final String topic;
+    private final Map<String, Object> producerConfig;
+    private final byte[] key;
+    private final EventCodec codec = new EventCodec();
+    private final RateLimitedLog warnings = new RateLimitedLog(LOG, TimeUnit.SECONDS.toNanos(30));
+
+    final AtomicLong sent = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+    /** Events discarded because close ran out of time before they could be handed to Kafka. */
+    final AtomicLong discardedAtClose = new AtomicLong();
+
+    private volatile boolean closing;
+    private volatile long closeDeadlineNanos;
+    private String instance;
+    private KafkaProducer<byte[], byte[]> producer;
+    private boolean metadataReady;
+
+    KafkaSender(EventRing ring, String service, String instance, String topic, Map<String, Object> producerConfig) {
+        this.ring = ring;
+        this.service = service;
+        this.configuredInstance = instance;
+        this.topic = topic;
+        this.producerConfig = producerConfig;
+        this.key = service.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Asks the thread to deliver what it can until {@code deadlineNanos}, then stop. */
+    void requestClose(long deadlineNanos) {
+        closeDeadlineNanos = deadlineNanos;
+        closing = true;
+    }
+
+    @Override
+    public void run() {
+        instance = configuredInstance != null ? configuredInstance : hostName();
+        try {
+            while (true) {
+                boolean pastDeadline = closing && System.nanoTime() - closeDeadlineNanos >= 0;
+                if (pastDeadline || (closing && ring.isEmpty())) {
+                    break;
+                }
+                if (!ready()) {
+                    if (closing) {
+                        break; // Kafka is not reachable: nothing more can be delivered in time
+                    }
+                    LockSupport.parkNanos(RETRY_BACKOFF_NANOS);
+                    continue;
+                }
+                if (ring.drain(this, 4096) == 0) {
+                    LockSupport.parkNanos(IDLE_PARK_NANOS);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.error("Vigil agent sender stopped unexpectedly; further events are dropped", e);
+        } finally {
+            discardedAtClose.addAndGet(ring.discardAll());
+            closeProducer();
+        }
+    }
+
+    /** True once a producer exists and knows the topic; tries to get there otherwise. */
+    private boolean ready() {
+        if (metadataReady) {
+            return true;
+        }
+        try {
+            if (producer == null) {
+                producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
+            }
+            producer.partitionsFor(topic); // blocks up to max.block.ms, on this thread only
+            metadataReady = true;
+            LOG.info("Vigil agent connected: sending to topic {}", topic);
+            return true;
+        } catch (RuntimeException e) {
+            warnings.warn("Vigil agent cannot reach Kafka topic {} yet ({}); buffering events", topic, e.toString());
+            return false;
+        }
+    }
+
+    @Override
+    public void read(byte type, long ts, String name, double durationMs, boolean error, int status, boolean hit,
+                     byte level, long count) {
+        try {
+            MetricEvent event = toEvent(type, ts, name, durationMs, error, status, hit, level, count);
+            producer.send(new ProducerRecord<>(topic, null, ts, key, codec.encode(event)), this);
+        } catch (RuntimeException e) {
+            failed.incrementAndGet();
+            warnings.warn("Vigil agent could not hand an event to Kafka: {}", e.toString());
+        }
+    }
+
+    private MetricEvent toEvent(byte type, long ts, String name, double durationMs, boolean error, int status,
+                                boolean hit, byte level, long count) {
+        return switch (TYPES[type]) {
+            case REQUEST -> MetricEvent.request(ts, service, name, instance, durationMs, status, null, error);
+            case QUERY -> MetricEvent.query(ts, service, name, instance, durationMs, error, count);
+            case CACHE -> MetricEvent.cache(ts, service, name, instance, hit,
+                    level < 0 ? null : LEVELS[level], durationMs, error);
+            case SCRAPER -> MetricEvent.scrape(ts, service, name, instance, durationMs, error, count);
+        };
+    }
+
+    /** Kafka's acknowledgement, on the producer's I/O thread. */
+    @Override
+    public void onCompletion(RecordMetadata metadata, Exception exception) {
+        if (exception == null) {
+            sent.incrementAndGet();
+        } else {
+            failed.incrementAndGet();
+            warnings.warn("Vigil agent: Kafka did not take an event: {}", exception.toString());
+        }
+    }
+
+    private void closeProducer() {
+        if (producer == null) {
+            return;
+        }
+        long remaining = Math.max(0, closeDeadlineNanos - System.nanoTime());
+        try {
+            // Undelivered records fail their callbacks when the time is up, so the counters still add up.
+            producer.close(closing ? Duration.ofNanos(remaining) : Duration.ZERO);
+        } catch (RuntimeException e) {
+            LOG.warn("Vigil agent: closing the Kafka producer failed: {}", e.toString());
+        }
+    }
+
+    private static String hostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return null;
+        }
+    }
+}
