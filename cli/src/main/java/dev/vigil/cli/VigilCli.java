@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             StackCommand.class,
             RunCommand.class,
             MigrateCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class VigilCli implements Runnable {

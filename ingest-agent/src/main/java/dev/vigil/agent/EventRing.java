@@ -2,14 +2,13 @@ package dev.vigil.agent;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A bounded multi-producer, single-consumer ring of preallocated event slots.
  *
- * <p>Why not a queue of objects: the hot path must not allocate. Each slot is a row across parallel
- * primitive arrays, written in place; a caller's strings are stored by reference. A producer claims a
+ * <p>Why not a queue of objects: the hot path must not allocate. Each slot is a 64-byte row of a
+ * {@code long[]}, written in place; a caller's strings are stored by reference in a parallel array. A producer claims a
  * sequence with one CAS, writes the fields, then publishes the sequence with release semantics; the
  * consumer reads a slot only after seeing its sequence with acquire semantics. No locks anywhere, so a
  * caller can never wait for the sender's I/O. When the ring is full, {@link #offer} returns false at
@@ -23,7 +22,7 @@ final class EventRing {
                   byte level, long count);
     }
 
-    private static final VarHandle PUBLISHED = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle PUBLISHED_SLOT = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle CONSUMED;
 
     static {
@@ -34,22 +33,28 @@ final class EventRing {
         }
     }
 
+    /** Longs per slot: one row of 64 bytes, so an event touches one or two cache lines, not ten. */
+    private static final int STRIDE = 8;
+    private static final int PUBLISHED = 0;
+    private static final int TS = 1;
+    private static final int DURATION = 2;
+    private static final int COUNT = 3;
+    private static final int PACKED = 4; // type | level | flags | status
+
     private final int capacity;
     private final int mask;
-    private final byte[] types;
-    private final long[] timestamps;
+    /** The slots: [published seq, ts, duration bits, count, packed small fields, unused ×3]. */
+    private final long[] slots;
     private final String[] names;
-    private final double[] durations;
-    private final boolean[] errors;
-    private final int[] statuses;
-    private final boolean[] hits;
-    private final byte[] levels;
-    private final long[] counts;
-    /** published[i] == seq once the slot for seq is fully written. */
-    private final long[] published;
 
     /** Next sequence to claim. Kept apart from {@link #consumed} so the two do not share a cache line. */
     private final AtomicLong claimed = new AtomicLong();
+    /**
+     * The producers' last view of {@link #consumed}. Re-read only when the ring looks full, so a caller
+     * does not pull the consumer's cache line on every call. Racy on purpose: a stale value only means
+     * looking again.
+     */
+    private long consumedCache;
     @SuppressWarnings("unused")
     private long p1, p2, p3, p4, p5, p6, p7;
     /** Next sequence the consumer will read; every earlier slot is free. Written by the consumer only. */
@@ -61,17 +66,11 @@ final class EventRing {
         }
         capacity = Integer.highestOneBit(requestedCapacity - 1) << 1; // next power of two
         mask = capacity - 1;
-        types = new byte[capacity];
-        timestamps = new long[capacity];
+        slots = new long[capacity * STRIDE];
         names = new String[capacity];
-        durations = new double[capacity];
-        errors = new boolean[capacity];
-        statuses = new int[capacity];
-        hits = new boolean[capacity];
-        levels = new byte[capacity];
-        counts = new long[capacity];
-        published = new long[capacity];
-        Arrays.fill(published, -1L);
+        for (int i = 0; i < capacity; i++) {
+            slots[i * STRIDE + PUBLISHED] = -1L;
+        }
     }
 
     int capacity() {
@@ -84,21 +83,23 @@ final class EventRing {
         long seq;
         do {
             seq = claimed.get();
-            if (seq - (long) CONSUMED.getAcquire(this) >= capacity) {
-                return false;
+            if (seq - consumedCache >= capacity) {
+                long fresh = (long) CONSUMED.getAcquire(this);
+                consumedCache = fresh;
+                if (seq - fresh >= capacity) {
+                    return false;
+                }
             }
         } while (!claimed.compareAndSet(seq, seq + 1));
         int i = (int) seq & mask;
-        types[i] = type;
-        timestamps[i] = ts;
+        int base = i * STRIDE;
+        slots[base + TS] = ts;
+        slots[base + DURATION] = Double.doubleToRawLongBits(durationMs);
+        slots[base + COUNT] = count;
+        slots[base + PACKED] = (type & 0xFFL) | ((level & 0xFFL) << 8) | (error ? 1L << 16 : 0) | (hit ? 1L << 17 : 0)
+                | ((status & 0xFFFFL) << 32);
         names[i] = name;
-        durations[i] = durationMs;
-        errors[i] = error;
-        statuses[i] = status;
-        hits[i] = hit;
-        levels[i] = level;
-        counts[i] = count;
-        PUBLISHED.setRelease(published, i, seq);
+        PUBLISHED_SLOT.setRelease(slots, base + PUBLISHED, seq);
         return true;
     }
 
@@ -108,11 +109,14 @@ final class EventRing {
         int n = 0;
         while (n < max) {
             int i = (int) next & mask;
-            if ((long) PUBLISHED.getAcquire(published, i) != next) {
+            int base = i * STRIDE;
+            if ((long) PUBLISHED_SLOT.getAcquire(slots, base + PUBLISHED) != next) {
                 break;
             }
-            reader.read(types[i], timestamps[i], names[i], durations[i], errors[i], statuses[i], hits[i],
-                    levels[i], counts[i]);
+            long packed = slots[base + PACKED];
+            reader.read((byte) packed, slots[base + TS], names[i], Double.longBitsToDouble(slots[base + DURATION]),
+                    (packed & (1L << 16)) != 0, (int) ((packed >>> 32) & 0xFFFF), (packed & (1L << 17)) != 0,
+                    (byte) (packed >>> 8), slots[base + COUNT]);
             names[i] = null; // do not keep the caller's strings alive
             next++;
             n++;

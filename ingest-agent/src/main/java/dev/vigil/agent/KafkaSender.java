@@ -28,10 +28,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Events stay in the ring until the topic's metadata is known, so an outage at start costs buffer
  * space, not events: once the broker answers they are delivered.
  */
-final class KafkaSender implements Runnable, EventRing.SlotReader, Callback {
+final class KafkaSender implements Sender, EventRing.SlotReader, Callback {
 
     private static final Logger LOG = LoggerFactory.getLogger(MetricsAgent.class);
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final int DRAIN_BATCH = 4096;
     private static final long RETRY_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final EventType[] TYPES = EventType.values();
     private static final CacheLevel[] LEVELS = CacheLevel.values();
@@ -45,10 +46,10 @@ final class KafkaSender implements Runnable, EventRing.SlotReader, Callback {
     private final EventCodec codec = new EventCodec();
     private final RateLimitedLog warnings = new RateLimitedLog(LOG, TimeUnit.SECONDS.toNanos(30));
 
-    final AtomicLong sent = new AtomicLong();
-    final AtomicLong failed = new AtomicLong();
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
     /** Events discarded because close ran out of time before they could be handed to Kafka. */
-    final AtomicLong discardedAtClose = new AtomicLong();
+    private final AtomicLong discardedAtClose = new AtomicLong();
 
     private volatile boolean closing;
     private volatile long closeDeadlineNanos;
@@ -65,8 +66,23 @@ final class KafkaSender implements Runnable, EventRing.SlotReader, Callback {
         this.key = service.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Asks the thread to deliver what it can until {@code deadlineNanos}, then stop. */
-    void requestClose(long deadlineNanos) {
+    @Override
+    public long sent() {
+        return sent.get();
+    }
+
+    @Override
+    public long failed() {
+        return failed.get();
+    }
+
+    @Override
+    public long discardedAtClose() {
+        return discardedAtClose.get();
+    }
+
+    @Override
+    public void requestClose(long deadlineNanos) {
         closeDeadlineNanos = deadlineNanos;
         closing = true;
     }
@@ -87,7 +103,9 @@ final class KafkaSender implements Runnable, EventRing.SlotReader, Callback {
                     LockSupport.parkNanos(RETRY_BACKOFF_NANOS);
                     continue;
                 }
-                if (ring.drain(this, 4096) == 0) {
+                // Caught up: wait for a batch to build instead of chasing the callers slot by slot, which
+                // would bounce every slot's cache line between their cores and this one.
+                if (ring.drain(this, DRAIN_BATCH) < DRAIN_BATCH) {
                     LockSupport.parkNanos(IDLE_PARK_NANOS);
                 }
             }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 /**
  * The library a service embeds to report requests, queries, cache accesses and scrapes to Vigil.
@@ -26,8 +27,9 @@ import java.util.concurrent.atomic.LongAdder;
  * agent.recordRequest("GET /cart/{id}", 200, durationNanos);
  * }</pre>
  *
- * <p><b>On the caller's hot path</b>, a {@code record*} call validates its arguments, reads the clock
- * and writes the event into a preallocated slot of a lock-free ring: no I/O, no lock, no allocation.
+ * <p><b>On the caller's hot path</b>, a {@code record*} call validates its arguments, reads a
+ * millisecond clock kept by a shared ticker thread ({@link CoarseClock}) and writes the event into a
+ * preallocated slot of a lock-free ring: no I/O, no lock, no allocation, no system call.
  * One background thread encodes events (v1 JSON) and sends them with an idempotent {@code acks=all},
  * lz4-compressing producer.
  *
@@ -49,7 +51,7 @@ public final class MetricsAgent implements AutoCloseable {
     private static final double NANOS_PER_MS = 1_000_000.0;
 
     private final EventRing ring;
-    private final KafkaSender sender;
+    private final Sender sender;
     private final Thread senderThread;
     private final Duration closeTimeout;
     private final LongAdder dropped = new LongAdder();
@@ -58,9 +60,10 @@ public final class MetricsAgent implements AutoCloseable {
     private final RateLimitedLog invalidLog =
             new RateLimitedLog(LoggerFactory.getLogger(MetricsAgent.class), TimeUnit.SECONDS.toNanos(30));
 
-    private MetricsAgent(Builder b, Map<String, Object> producerConfig) {
+    private MetricsAgent(Builder b, Function<EventRing, Sender> senderFactory) {
         ring = new EventRing(b.bufferCapacity);
-        sender = new KafkaSender(ring, b.service, b.instance, b.topic, producerConfig);
+        sender = senderFactory.apply(ring);
+        CoarseClock.acquire();
         closeTimeout = b.closeTimeout;
         senderThread = new Thread(sender, "vigil-agent-sender-" + b.service);
         senderThread.setDaemon(true); // never keeps the service's JVM alive
@@ -136,7 +139,7 @@ public final class MetricsAgent implements AutoCloseable {
 
     private void offer(byte type, String name, double durationMs, boolean error, int status, boolean hit,
                        byte level, long count) {
-        if (closed.get() || !ring.offer(type, System.currentTimeMillis(), name, durationMs, error, status, hit, level, count)) {
+        if (closed.get() || !ring.offer(type, CoarseClock.millis(), name, durationMs, error, status, hit, level, count)) {
             dropped.increment();
         }
     }
@@ -163,9 +166,9 @@ public final class MetricsAgent implements AutoCloseable {
 
     /** A consistent-enough snapshot of the counters (each read once; in flight is what remains). */
     public AgentStats stats() {
-        long sent = sender.sent.get();
-        long failed = sender.failed.get();
-        long droppedNow = dropped.sum() + sender.discardedAtClose.get();
+        long sent = sender.sent();
+        long failed = sender.failed();
+        long droppedNow = dropped.sum() + sender.discardedAtClose();
         long accepted = ring.claimedCount() + dropped.sum();
         long inFlight = Math.max(0, accepted - sent - failed - droppedNow);
         return new AgentStats(accepted, sent, droppedNow, failed, inFlight, invalid.sum());
@@ -180,6 +183,7 @@ public final class MetricsAgent implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        CoarseClock.release();
         long deadline = System.nanoTime() + closeTimeout.toNanos();
         sender.requestClose(deadline);
         try {
@@ -254,6 +258,23 @@ public final class MetricsAgent implements AutoCloseable {
          * @throws IllegalArgumentException naming the setting that is missing or wrong
          */
         public MetricsAgent build() {
+            validate();
+            Map<String, Object> config = producerConfig();
+            try {
+                new ProducerConfig(withSerializers(config)); // type-checks every setting; no network
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException("invalid Kafka producer setting: " + e.getMessage(), e);
+            }
+            return new MetricsAgent(this, ring -> new KafkaSender(ring, service, instance, topic, config));
+        }
+
+        /** An agent whose background side is {@code senderFactory} (benchmarks: measure the callers' side). */
+        MetricsAgent buildWith(Function<EventRing, Sender> senderFactory) {
+            validate();
+            return new MetricsAgent(this, senderFactory);
+        }
+
+        private void validate() {
             if (service == null || service.isEmpty() || service.codePointCount(0, service.length()) > MetricEvent.MAX_SERVICE_LENGTH) {
                 throw new IllegalArgumentException("service must be 1-128 characters, got " + (service == null ? "null" : "\"" + service + "\""));
             }
@@ -266,13 +287,6 @@ public final class MetricsAgent implements AutoCloseable {
             if (closeTimeout == null || closeTimeout.isNegative()) {
                 throw new IllegalArgumentException("closeTimeout must be >= 0, got " + closeTimeout);
             }
-            Map<String, Object> config = producerConfig();
-            try {
-                new ProducerConfig(withSerializers(config)); // type-checks every setting; no network
-            } catch (ConfigException e) {
-                throw new IllegalArgumentException("invalid Kafka producer setting: " + e.getMessage(), e);
-            }
-            return new MetricsAgent(this, config);
         }
 
         private Map<String, Object> producerConfig() {

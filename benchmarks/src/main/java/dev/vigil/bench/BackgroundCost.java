@@ -1,0 +1,93 @@
+package dev.vigil.bench;
+
+import dev.vigil.agent.AgentStats;
+import dev.vigil.agent.MetricsAgent;
+import dev.vigil.stack.EmbeddedKafkaBroker;
+import dev.vigil.stack.TopicSpec;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The agent's background cost per event against a real broker: CPU time of the sender thread (encode,
+ * hand to the producer) and of the producer's network thread (batch, compress, send), divided by the
+ * events delivered. This CPU is spent off the callers' threads but on the service's machine.
+ */
+public final class BackgroundCost {
+
+    /** @param cpuNanosPerEvent sender + producer I/O thread CPU per delivered event
+     *  @param eventsPerSecond  delivered events per second of wall time */
+    public record Result(double cpuNanosPerEvent, double eventsPerSecond, AgentStats stats) {
+    }
+
+    private BackgroundCost() {
+    }
+
+    public static Result measure(int events) throws Exception {
+        Path dir = Files.createTempDirectory("vigil-bench-kafka-");
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, 0)) {
+            broker.createTopics(List.of(new TopicSpec("bench.agent", 1)));
+            try (MetricsAgent agent = MetricsAgent.builder().service("bench").instance("bench-1")
+                    .bootstrapServers(broker.bootstrapServers()).topic("bench.agent")
+                    .bufferCapacity(Math.max(1 << 16, Integer.highestOneBit(events) << 1))
+                    .closeTimeout(Duration.ofSeconds(30)).build()) {
+                int warmup = Math.min(events, 100_000);
+                record(agent, warmup);
+                awaitSent(agent, warmup);
+
+                long cpuBefore = backgroundCpuNanos();
+                long start = System.nanoTime();
+                record(agent, events);
+                awaitSent(agent, (long) warmup + events);
+                long wall = System.nanoTime() - start;
+                long cpu = backgroundCpuNanos() - cpuBefore;
+                return new Result((double) cpu / events, events / (wall / 1e9), agent.stats());
+            }
+        } finally {
+            deleteQuietly(dir);
+        }
+    }
+
+    private static void record(MetricsAgent agent, int n) {
+        for (int i = 0; i < n; i++) {
+            agent.recordRequest(i % 2 == 0 ? "GET /api/users/{id}" : "POST /api/orders", 200, 1_000_000L + i % 100_000);
+        }
+    }
+
+    private static void awaitSent(MetricsAgent agent, long n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (agent.stats().sent() < n) {
+            AgentStats s = agent.stats();
+            if (s.dropped() + s.failed() > 0 || System.nanoTime() > deadline) {
+                throw new IllegalStateException("background measurement lost events: " + s);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** CPU of the agent's sender thread and its producer's network thread. */
+    private static long backgroundCpuNanos() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            String name = t.getName();
+            if (name.startsWith("vigil-agent-sender-") || name.startsWith("kafka-producer-network-thread | vigil-agent-")) {
+                total += Math.max(0, threads.getThreadCpuTime(t.getId())); // Java 17: no threadId() yet
+            }
+        }
+        return total;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (Exception ignored) {
+            // a temp folder; the OS cleans up what is left
+        }
+    }
+}
