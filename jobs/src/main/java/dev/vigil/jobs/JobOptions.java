@@ -1,5 +1,6 @@
 package dev.vigil.jobs;
 
+import dev.vigil.alerting.SlaRules;
 import dev.vigil.events.Topics;
 import picocli.CommandLine.Option;
 
@@ -18,9 +19,14 @@ public final class JobOptions {
             description = "PostgreSQL URL with credentials (jdbc:postgresql://… or postgresql://…).")
     String postgres;
 
-    @Option(names = "--redis", paramLabel = "URL", description = "Redis URL for alerts (redis://HOST:PORT). Accepted for forward compatibility: "
-                    + "SLA alerting is not built yet, so nothing is published.")
+    @Option(names = "--redis", paramLabel = "URL",
+            description = "Redis URL for alerts: redis://HOST:PORT, or rediss://USER:PASSWORD@HOST:PORT for TLS. "
+                    + "Without it alerts go only to the alerts table.")
     String redis;
+
+    @Option(names = "--rules", paramLabel = "FILE",
+            description = "SLA rules (YAML) replacing the shipped defaults; validated before the job starts.")
+    java.nio.file.Path rules;
 
     @Option(names = "--bounded", description = "Read from the earliest to the end offsets found at start, write every window, then finish.")
     boolean bounded;
@@ -65,9 +71,13 @@ public final class JobOptions {
             description = "Operator parallelism; 0 = the cluster's default (default: ${DEFAULT-VALUE}).")
     int parallelism;
 
-    /** The immutable configuration; throws IllegalArgumentException naming the bad option. */
+    /**
+     * The immutable configuration; throws IllegalArgumentException naming the bad option, or
+     * RuleValidationException naming the bad rule and field.
+     */
     public PipelineConfig toConfig() {
         return new PipelineConfig(kafka, eventsTopic, dlqTopic, groupId, postgres, redis, bounded, window,
-                allowedLateness, outOfOrderness, idleTimeout, maxNames, checkpointInterval, parallelism);
+                allowedLateness, outOfOrderness, idleTimeout, maxNames, checkpointInterval, parallelism,
+                rules == null ? SlaRules.defaults() : SlaRules.load(rules));
     }
 }

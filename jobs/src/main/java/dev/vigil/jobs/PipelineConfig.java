@@ -1,5 +1,7 @@
 package dev.vigil.jobs;
 
+import dev.vigil.alerting.SlaRules;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -17,6 +19,7 @@ import java.util.Objects;
  * @param maxNamesPerService distinct names per (type, service) and window before {@code __other__}
  * @param checkpointInterval how often state and offsets are checkpointed
  * @param parallelism        operator parallelism; 0 means the environment's default
+ * @param rules              the validated SLA rules (the defaults unless {@code --rules FILE})
  */
 public record PipelineConfig(
         String kafka,
@@ -32,7 +35,8 @@ public record PipelineConfig(
         Duration idleTimeout,
         int maxNamesPerService,
         Duration checkpointInterval,
-        int parallelism) implements java.io.Serializable {
+        int parallelism,
+        SlaRules rules) implements java.io.Serializable {
 
     public PipelineConfig {
         Objects.requireNonNull(kafka, "--kafka is required");
@@ -42,6 +46,31 @@ public record PipelineConfig(
         require(!outOfOrderness.isNegative(), "--out-of-orderness must be >= 0, got " + outOfOrderness);
         require(maxNamesPerService >= 1, "--max-names must be >= 1, got " + maxNamesPerService);
         require(parallelism >= 0, "--parallelism must be >= 0, got " + parallelism);
+        Objects.requireNonNull(rules, "rules");
+    }
+
+    /** The same configuration writing dead letters to another topic. */
+    public PipelineConfig withDeadLetterTopic(String topic) {
+        return new PipelineConfig(kafka, eventsTopic, topic, groupId, postgres, redis, bounded, window, allowedLateness,
+                outOfOrderness, idleTimeout, maxNamesPerService, checkpointInterval, parallelism, rules);
+    }
+
+    /** The same configuration with another parallelism. */
+    public PipelineConfig withParallelism(int n) {
+        return new PipelineConfig(kafka, eventsTopic, deadLetterTopic, groupId, postgres, redis, bounded, window,
+                allowedLateness, outOfOrderness, idleTimeout, maxNamesPerService, checkpointInterval, n, rules);
+    }
+
+    /** The same configuration publishing alerts to Redis at {@code url}. */
+    public PipelineConfig withRedis(String url) {
+        return new PipelineConfig(kafka, eventsTopic, deadLetterTopic, groupId, postgres, url, bounded, window,
+                allowedLateness, outOfOrderness, idleTimeout, maxNamesPerService, checkpointInterval, parallelism, rules);
+    }
+
+    /** The same configuration judged by other rules. */
+    public PipelineConfig withRules(SlaRules other) {
+        return new PipelineConfig(kafka, eventsTopic, deadLetterTopic, groupId, postgres, redis, bounded, window,
+                allowedLateness, outOfOrderness, idleTimeout, maxNamesPerService, checkpointInterval, parallelism, other);
     }
 
     private static void require(boolean condition, String message) {

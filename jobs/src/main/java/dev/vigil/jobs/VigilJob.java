@@ -1,12 +1,16 @@
 package dev.vigil.jobs;
 
 import dev.vigil.aggregation.AggregationPipeline;
+import dev.vigil.alerting.AlertingPipeline;
 import dev.vigil.events.MetricEvent;
 import dev.vigil.jobs.source.DeadLetter;
 import dev.vigil.jobs.source.DeadLetterSerializer;
 import dev.vigil.jobs.source.Decoded;
 import dev.vigil.jobs.source.KafkaRecordDecoder;
+import dev.vigil.sinks.AlertEvent;
 import dev.vigil.sinks.MetricWindow;
+import dev.vigil.sinks.postgres.AlertsSink;
+import dev.vigil.sinks.redis.RedisAlertSink;
 import dev.vigil.sinks.postgres.MetricWindowsSink;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -17,6 +21,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import picocli.CommandLine;
 
+import java.time.Duration;
 import java.util.function.UnaryOperator;
 
 /**
@@ -56,18 +61,24 @@ public final class VigilJob {
     }
 
     /** Adds the whole pipeline, Kafka in and PostgreSQL/Kafka out, to {@code env}. */
-    public static AggregationPipeline.Outputs build(StreamExecutionEnvironment env, PipelineConfig cfg,
-                                                    UnaryOperator<DataStream<MetricEvent>> afterDecode) {
+    /** The job's result streams, each already connected to its sink. */
+    public record Streams(DataStream<MetricWindow> windows, DataStream<DeadLetter> deadLetters,
+                          DataStream<AlertEvent> alerts) {
+    }
+
+    public static Streams build(StreamExecutionEnvironment env, PipelineConfig cfg,
+                                UnaryOperator<DataStream<MetricEvent>> afterDecode) {
         DataStream<Decoded> decoded = env
                 .fromSource(kafkaSource(cfg), Watermarks.forDecoded(cfg), "Kafka: " + cfg.eventsTopic())
                 .uid("kafka-source");
-        AggregationPipeline.Outputs outputs = AggregationPipeline.build(decoded, cfg, afterDecode);
-        writeOutputs(outputs, cfg);
-        return outputs;
+        return writeOutputs(AggregationPipeline.build(decoded, cfg, afterDecode), cfg);
     }
 
-    /** Window rows to PostgreSQL, dead letters to the DLQ topic. */
-    public static void writeOutputs(AggregationPipeline.Outputs outputs, PipelineConfig cfg) {
+    /**
+     * Window rows to PostgreSQL, dead letters to the DLQ topic; SLA rules judge the rows, and alert
+     * transitions go to the {@code alerts} table and, with {@code --redis}, to Redis.
+     */
+    public static Streams writeOutputs(AggregationPipeline.Outputs outputs, PipelineConfig cfg) {
         // Key by primary key so every version of a row goes through one sink subtask, newest last.
         outputs.windows()
                 .keyBy(VigilJob::rowKey)
@@ -76,6 +87,15 @@ public final class VigilJob {
         outputs.deadLetters()
                 .sinkTo(deadLetterSink(cfg))
                 .uid("dead-letter-sink").name("Kafka: " + cfg.deadLetterTopic());
+
+        DataStream<AlertEvent> alerts = AlertingPipeline.build(outputs.windows(), cfg.rules());
+        alerts.sinkTo(AlertsSink.create(cfg.postgres()))
+                .uid("alerts-sink").name("PostgreSQL: alerts");
+        if (cfg.redis() != null) {
+            alerts.sinkTo(new RedisAlertSink(cfg.redis(), Duration.ofSeconds(2)))
+                    .uid("redis-alerts-sink").name("Redis: vigil:alerts");
+        }
+        return new Streams(outputs.windows(), outputs.deadLetters(), alerts);
     }
 
     static String rowKey(MetricWindow w) {

@@ -3,6 +3,7 @@ package dev.vigil.jobs;
 import dev.vigil.aggregation.AggregationPipeline;
 import dev.vigil.aggregation.CardinalityGuard;
 import dev.vigil.aggregation.LatencyHistogram;
+import dev.vigil.alerting.SlaRules;
 import dev.vigil.events.MetricEvent;
 import dev.vigil.events.Topics;
 import dev.vigil.jobs.source.Decoded;
@@ -193,9 +194,7 @@ class AggregationJobIT {
 
         String db = database("agg_bad");
         PipelineConfig cfg = config("agg.bad", db, Duration.ofMinutes(2), 2000);
-        LocalRunner.run(new PipelineConfig(cfg.kafka(), cfg.eventsTopic(), "agg.bad.dlq", cfg.groupId(), cfg.postgres(),
-                null, true, cfg.window(), cfg.allowedLateness(), cfg.outOfOrderness(), cfg.idleTimeout(),
-                cfg.maxNamesPerService(), cfg.checkpointInterval(), cfg.parallelism()));
+        LocalRunner.run(cfg.withDeadLetterTopic("agg.bad.dlq"));
 
         Map<String, MetricWindow> rows = MetricWindowsTable.read(db);
         Map<String, Oracle.Expected> expected = Oracle.expect(good, WINDOW.toMillis());
@@ -236,9 +235,7 @@ class AggregationJobIT {
 
         String db = database("agg_late");
         PipelineConfig base = config("agg.late", db, Duration.ofSeconds(30), 2000);
-        PipelineConfig cfg = new PipelineConfig(base.kafka(), base.eventsTopic(), "agg.late.dlq", base.groupId(),
-                base.postgres(), null, true, base.window(), base.allowedLateness(), base.outOfOrderness(),
-                base.idleTimeout(), base.maxNamesPerService(), base.checkpointInterval(), 1);
+        PipelineConfig cfg = base.withDeadLetterTopic("agg.late.dlq").withParallelism(1);
         CollectingSink<MetricWindow> emitted = new CollectingSink<>("late-windows");
         StreamExecutionEnvironment env = LocalRunner.environment(cfg);
         DataStream<Decoded> input = env.fromData(sequence, TypeInformation.of(Decoded.class))
@@ -370,6 +367,6 @@ class AggregationJobIT {
     static PipelineConfig config(String topic, String db, Duration lateness, int maxNames) {
         return new PipelineConfig(stack.kafkaBootstrapServers(), topic, topic + ".dlq", "it-" + db.hashCode() + "-" + System.nanoTime(),
                 db, null, true, WINDOW, lateness, Duration.ofSeconds(5), Duration.ofSeconds(30), maxNames,
-                Duration.ofMillis(300), 2);
+                Duration.ofMillis(300), 2, SlaRules.defaults());
     }
 }

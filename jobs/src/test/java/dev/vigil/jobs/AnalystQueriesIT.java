@@ -1,6 +1,7 @@
 package dev.vigil.jobs;
 
 import dev.vigil.aggregation.LatencyHistogram;
+import dev.vigil.alerting.SlaRules;
 import dev.vigil.events.EventType;
 import dev.vigil.events.MetricEvent;
 import dev.vigil.sinks.postgres.SchemaMigrator;
@@ -70,7 +71,7 @@ class AnalystQueriesIT {
         SchemaMigrator.migrate(db);
         LocalRunner.run(new PipelineConfig(stack.kafkaBootstrapServers(), "sql.events", "sql.events.dlq", "sql-it", db,
                 null, true, Duration.ofMillis(WINDOW_MS), Duration.ofMinutes(2), Duration.ofSeconds(5),
-                Duration.ofSeconds(30), 2000, Duration.ofSeconds(5), 2));
+                Duration.ofSeconds(30), 2000, Duration.ofSeconds(5), 2, SlaRules.defaults()));
     }
 
     @Test

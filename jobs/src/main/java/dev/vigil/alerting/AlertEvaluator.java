@@ -1,0 +1,85 @@
+package dev.vigil.alerting;
+
+import dev.vigil.sinks.AlertEvent;
+import dev.vigil.sinks.MetricWindow;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Runs {@link AlertStateMachine} per (rule, series) on event time. A series that sends no window for
+ * {@value #QUIET_WINDOWS} window lengths is forgotten (a firing alert resolves first), so state does
+ * not grow with every series ever seen.
+ */
+public final class AlertEvaluator extends KeyedProcessFunction<String, RuleInput, AlertEvent> {
+    private static final long serialVersionUID = 1L;
+    static final int QUIET_WINDOWS = 10;
+
+    private final SlaRules rules;
+    private transient Map<String, SlaRule> byName;
+    private transient ValueState<AlertState> state;
+    private transient ValueState<RuleInput> lastInput;
+    private transient Counter transitions;
+
+    public AlertEvaluator(SlaRules rules) {
+        this.rules = rules;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        byName = new HashMap<>();
+        rules.rules().forEach(r -> byName.put(r.name(), r));
+        state = getRuntimeContext().getState(new ValueStateDescriptor<>("alert-state", TypeInformation.of(AlertState.class)));
+        lastInput = getRuntimeContext().getState(new ValueStateDescriptor<>("last-window", TypeInformation.of(RuleInput.class)));
+        transitions = getRuntimeContext().getMetricGroup().counter("alertTransitions");
+    }
+
+    @Override
+    public void processElement(RuleInput input, Context ctx, Collector<AlertEvent> out) throws Exception {
+        SlaRule rule = byName.get(input.rule());
+        AlertState s = state.value();
+        if (s == null) {
+            s = new AlertState();
+        }
+        MetricWindow w = input.window();
+        AlertEvent event = AlertStateMachine.judge(s, rule, w);
+        if (event != null) {
+            transitions.inc();
+            out.collect(event);
+        }
+        long quietAt = w.windowEnd() + QUIET_WINDOWS * (w.windowEnd() - w.windowStart());
+        if (quietAt > s.quietTimer) {
+            if (s.quietTimer != Long.MIN_VALUE) {
+                ctx.timerService().deleteEventTimeTimer(s.quietTimer);
+            }
+            ctx.timerService().registerEventTimeTimer(quietAt);
+            s.quietTimer = quietAt;
+        }
+        state.update(s);
+        lastInput.update(input);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<AlertEvent> out) throws Exception {
+        AlertState s = state.value();
+        RuleInput last = lastInput.value();
+        if (s != null && last != null && ctx.timerService().currentWatermark() != Long.MAX_VALUE) {
+            // A real silence. (At the end of a bounded input every timer fires; that is not silence.)
+            MetricWindow w = last.window();
+            AlertEvent resolved = AlertStateMachine.quiet(s, byName.get(last.rule()), w.type(), w.service(), w.name());
+            if (resolved != null) {
+                transitions.inc();
+                out.collect(resolved);
+            }
+        }
+        state.clear();
+        lastInput.clear();
+    }
+}

@@ -1,0 +1,25 @@
+package dev.vigil.alerting;
+
+import dev.vigil.sinks.MetricWindow;
+import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.util.Collector;
+
+/** Pairs each window row with every rule that applies to its series. */
+public final class MatchRules implements FlatMapFunction<MetricWindow, RuleInput> {
+    private static final long serialVersionUID = 1L;
+
+    private final SlaRules rules;
+
+    public MatchRules(SlaRules rules) {
+        this.rules = rules;
+    }
+
+    @Override
+    public void flatMap(MetricWindow window, Collector<RuleInput> out) {
+        for (SlaRule rule : rules.rules()) {
+            if (rule.appliesTo(window)) {
+                out.collect(new RuleInput(rule.name(), window));
+            }
+        }
+    }
+}

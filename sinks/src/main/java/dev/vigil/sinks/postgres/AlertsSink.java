@@ -1,0 +1,63 @@
+package dev.vigil.sinks.postgres;
+
+import dev.vigil.sinks.AlertEvent;
+import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
+import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
+import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+
+/**
+ * Writes alert transitions into {@code alerts}. Ids are deterministic and the insert skips an id that
+ * exists, so a replay after a failure leaves exactly the rows of a run without one.
+ */
+public final class AlertsSink {
+
+    static final String INSERT = """
+            INSERT INTO alerts (alert_id, event, rule, severity, type, service, name, metric, value, threshold,
+                                window_start, window_end, started_at, summary)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (alert_id) DO NOTHING""";
+
+    private AlertsSink() {
+    }
+
+    public static JdbcSink<AlertEvent> create(String url) {
+        return JdbcSink.<AlertEvent>builder()
+                .withQueryStatement(INSERT, AlertsSink::bind)
+                .withExecutionOptions(JdbcExecutionOptions.builder().withBatchSize(100).withBatchIntervalMs(200)
+                        .withMaxRetries(5).build())
+                .buildAtLeastOnce(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
+                        .withUrl(PostgresUrl.toJdbc(url))
+                        .withDriverName("org.postgresql.Driver")
+                        .withConnectionCheckTimeoutSeconds(30)
+                        .build());
+    }
+
+    static void bind(PreparedStatement ps, AlertEvent a) throws SQLException {
+        ps.setString(1, a.alertId());
+        ps.setString(2, a.event());
+        ps.setString(3, a.rule());
+        ps.setString(4, a.severity());
+        ps.setString(5, a.type());
+        ps.setString(6, a.service());
+        ps.setString(7, a.name());
+        ps.setString(8, a.metric());
+        setDouble(ps, 9, a.value());
+        setDouble(ps, 10, a.threshold());
+        ps.setObject(11, MetricWindowsSink.utc(a.windowStart()));
+        ps.setObject(12, MetricWindowsSink.utc(a.windowEnd()));
+        ps.setObject(13, MetricWindowsSink.utc(a.startedAt()));
+        ps.setString(14, a.summary());
+    }
+
+    private static void setDouble(PreparedStatement ps, int index, double v) throws SQLException {
+        if (Double.isNaN(v)) {
+            ps.setNull(index, Types.DOUBLE);
+        } else {
+            ps.setDouble(index, v);
+        }
+    }
+}
