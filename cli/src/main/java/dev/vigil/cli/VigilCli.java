@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             StackCommand.class,
             RunCommand.class,
+            AlertsCommand.class,
             MigrateCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class

@@ -56,6 +56,21 @@ class RunCommandIT {
     }
 
     @Test
+    void aBrokenRulesFileIsNamedBeforeTheJobStarts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path rules = dir.resolve("rules.yaml");
+        java.nio.file.Files.writeString(rules, "rules:\n  - name: slow\n    type: request\n    metric: p95_ms\n"
+                + "    warning: 500\n    critical: 400\n");
+        java.io.StringWriter err = new java.io.StringWriter();
+        var cli = VigilCli.newCommandLine();
+        cli.setErr(new java.io.PrintWriter(err));
+        int code = cli.execute("run", "--kafka", "localhost:1", "--postgres", "jdbc:postgresql://localhost:1/x",
+                "--rules", rules.toString());
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString().strip()).isEqualTo("vigil run: " + rules
+                + ": rule \"slow\" (rules[0]): warning must be below critical for comparison \">\" (warning 500, critical 400)");
+    }
+
+    @Test
     void aBadOptionIsRejectedBeforeAnythingStarts() {
         int code = VigilCli.newCommandLine().execute("run", "--kafka", "localhost:1", "--postgres",
                 "jdbc:postgresql://localhost:1/x", "--window", "ten seconds");

@@ -16,8 +16,6 @@ import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -41,8 +39,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -310,7 +306,7 @@ class AggregationJobIT {
         String db = database("agg_failure");
         FailOnceAfterCheckpoints.reset();
         LocalRunner.run(config("agg.accuracy", db, Duration.ofMinutes(2), 2000),
-                valid -> valid.map(new FailOnceAfterCheckpoints()).uid("fault-injector").name("Fault injector"));
+                valid -> valid.map(new FailOnceAfterCheckpoints(10_000, 100)).uid("fault-injector").name("Fault injector"));
 
         assertThat(FailOnceAfterCheckpoints.FAILED.get()).as("the failure was injected").isTrue();
         assertThat(FailOnceAfterCheckpoints.CHECKPOINTS.get()).as("after a completed checkpoint").isPositive();
@@ -318,38 +314,6 @@ class AggregationJobIT {
         Map<String, MetricWindow> reference = MetricWindowsTable.read(referenceDb);
         assertThat(recovered).hasSameSizeAs(reference);
         reference.forEach((key, row) -> assertThat(recovered.get(key)).as(key).isEqualTo(row));
-    }
-
-    /** Throws once, mid-stream, after at least one checkpoint has completed. Slows itself until then. */
-    static final class FailOnceAfterCheckpoints extends RichMapFunction<MetricEvent, MetricEvent> implements CheckpointListener {
-        private static final long serialVersionUID = 1L;
-        static final AtomicBoolean FAILED = new AtomicBoolean();
-        static final AtomicInteger CHECKPOINTS = new AtomicInteger();
-        private long seen;
-
-        static void reset() {
-            FAILED.set(false);
-            CHECKPOINTS.set(0);
-        }
-
-        @Override
-        public MetricEvent map(MetricEvent e) throws Exception {
-            seen++;
-            if (!FAILED.get()) {
-                if (seen % 100 == 0) {
-                    Thread.sleep(1); // keep the bounded run alive long enough to checkpoint
-                }
-                if (CHECKPOINTS.get() > 0 && seen > 10_000 && FAILED.compareAndSet(false, true)) {
-                    throw new IllegalStateException("injected failure after " + seen + " events");
-                }
-            }
-            return e;
-        }
-
-        @Override
-        public void notifyCheckpointComplete(long checkpointId) {
-            CHECKPOINTS.incrementAndGet();
-        }
     }
 
     // ----------------------------------------------------------------------------------------------

@@ -1,0 +1,84 @@
+package dev.vigil.alerting;
+
+import dev.vigil.sinks.AlertEvent;
+import dev.vigil.sinks.MetricWindow;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class AlertEvaluatorTest {
+
+    static final long W = 10_000;
+    static final SlaRules RULES = SlaRules.parse("""
+            rules:
+              - name: p95
+                type: request
+                metric: p95_ms
+                warning: 400
+                critical: 500
+                for: 1
+                resolve_after: 1
+            """, "test");
+
+    private KeyedOneInputStreamOperatorTestHarness<String, RuleInput, AlertEvent> harness;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new AlertEvaluator(RULES), RuleInput::key, Types.STRING);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        harness.close();
+    }
+
+    @Test
+    void aSeriesThatGoesQuietResolvesAndItsStateIsCleared() throws Exception {
+        send(0, 600);
+        assertThat(events()).containsExactly("firing");
+        assertThat(harness.numKeyedStateEntries()).isPositive();
+
+        harness.processWatermark(new Watermark(W + AlertEvaluator.QUIET_WINDOWS * W - 1));
+        assertThat(events()).containsExactly("firing");
+        harness.processWatermark(new Watermark(W + AlertEvaluator.QUIET_WINDOWS * W));
+        assertThat(events()).containsExactly("firing", "resolved");
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
+    void aSeriesThatKeepsReportingKeepsItsState() throws Exception {
+        for (int i = 0; i < 30; i++) {
+            send(i * W, 100);
+            harness.processWatermark(new Watermark((i + 1) * W));
+        }
+        assertThat(harness.numKeyedStateEntries()).isPositive();
+        assertThat(events()).isEmpty();
+    }
+
+    @Test
+    void theEndOfABoundedInputIsNotSilence() throws Exception {
+        send(0, 600);
+        harness.processWatermark(new Watermark(Long.MAX_VALUE));
+        assertThat(events()).containsExactly("firing");
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
+    private void send(long windowStart, double p95) throws Exception {
+        MetricWindow w = new MetricWindow("request", "api", "GET /x", windowStart, windowStart + W, 100, 0, null, null,
+                1, 1, 1, 1, p95, p95, p95, p95, null);
+        harness.processElement(new StreamRecord<>(new RuleInput("p95", w), windowStart + W - 1));
+    }
+
+    private List<String> events() {
+        return harness.extractOutputValues().stream().map(AlertEvent::event).toList();
+    }
+}
