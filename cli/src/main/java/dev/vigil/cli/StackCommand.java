@@ -1,7 +1,6 @@
 package dev.vigil.cli;
 
 import dev.vigil.events.Topics;
-import dev.vigil.sinks.postgres.SchemaMigrator;
 import dev.vigil.stack.EmbeddedStack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,17 +49,7 @@ final class StackCommand implements Callable<Integer> {
         PrintStream out = System.out;
         System.setOut(System.err);
         System.err.println("starting Kafka, PostgreSQL and Redis ...");
-        EmbeddedStack stack = EmbeddedStack.builder()
-                .kafkaPort(kafkaPort).postgresPort(postgresPort).redisPort(redisPort)
-                .topic(eventsTopic, partitions)
-                .topic(dlqTopic, 1)
-                .start();
-        try {
-            SchemaMigrator.migrate(stack.postgresJdbcUrl());
-        } catch (RuntimeException e) {
-            stack.close();
-            throw e;
-        }
+        EmbeddedStack stack = LocalStack.start(kafkaPort, postgresPort, redisPort, eventsTopic, partitions, dlqTopic);
         CountDownLatch stopped = new CountDownLatch(1);
         // Ctrl-C and SIGTERM run shutdown hooks: stop the services there, then let the JVM exit.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -72,9 +61,7 @@ final class StackCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "vigil-stack-shutdown"));
-        out.println("kafka=" + stack.kafkaBootstrapServers());
-        out.println("postgres=" + stack.postgresJdbcUrl());
-        out.println("redis=" + stack.redisUrl());
+        out.println(LocalStack.connectionLines(stack));
         out.println("ready");
         out.flush();
         System.err.printf("topics: %s (%d partitions), %s. psql: psql \"%s\". Ctrl-C to stop.%n",

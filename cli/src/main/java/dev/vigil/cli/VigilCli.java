@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         description = "Vigil: streaming SLA metrics. Agents send events to Kafka, Flink computes windowed "
                 + "percentiles and rates into PostgreSQL, SLA alerts go out on Redis.",
         subcommands = {
+            DemoCommand.class,
             StackCommand.class,
             RunCommand.class,
             AlertsCommand.class,

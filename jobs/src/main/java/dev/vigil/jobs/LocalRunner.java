@@ -3,6 +3,7 @@ package dev.vigil.jobs;
 import dev.vigil.events.MetricEvent;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -32,12 +33,27 @@ public final class LocalRunner {
     }
 
     public static StreamExecutionEnvironment environment(PipelineConfig cfg) {
+        return environment(cfg, 0);
+    }
+
+    /**
+     * @param webUiPort serve Flink's web UI on this port (needs flink-runtime-web on the class path);
+     *                  0 for no web UI
+     */
+    public static StreamExecutionEnvironment environment(PipelineConfig cfg, int webUiPort) {
         Configuration conf = new Configuration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
         int parallelism = cfg.parallelism() > 0 ? cfg.parallelism() : Math.min(4, Runtime.getRuntime().availableProcessors());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        StreamExecutionEnvironment env;
+        if (webUiPort > 0) {
+            conf.set(RestOptions.PORT, webUiPort);
+            env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+            env.setParallelism(parallelism);
+        } else {
+            env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        }
         VigilJob.configure(env, cfg);
         return env;
     }
