@@ -9,11 +9,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * Latency distribution of one window and series: an HdrHistogram of microseconds.
+ * Latency distribution of one window and series: an HdrHistogram of nanoseconds.
  *
  * <p>Two significant digits give buckets at most 1/128 (0.78%) of their value wide, which keeps every
- * reported quantile within the 1% the contract allows; auto-resizing means a window of fast requests
- * holds a short counts array. Int counts are enough for one window and halve the memory.
+ * reported quantile within the 1% the contract allows. Nanoseconds, not microseconds: rounding a 20 µs
+ * cache lookup to whole microseconds alone costs 2.5%. Auto-resizing means a window of fast requests
+ * holds a short counts array; int counts are enough for one window and halve the memory.
  *
  * <p>Quantiles use the nearest-rank rule, rank = max(1, ceil(q * N)), the same rule as the SQL
  * aggregate {@code latency_quantile}, so that the two agree bucket for bucket. (HdrHistogram's own
@@ -23,7 +24,8 @@ public final class LatencyHistogram {
 
     /** Significant digits: buckets are at most 1/128 of their value wide. */
     static final int SIGNIFICANT_DIGITS = 2;
-    private static final long INITIAL_HIGHEST_US = 2;
+    private static final long INITIAL_HIGHEST = 2;
+    private static final double NANOS_PER_MS = 1_000_000.0;
 
     private final IntCountsHistogram histogram;
 
@@ -36,14 +38,14 @@ public final class LatencyHistogram {
     }
 
     private static IntCountsHistogram newHistogram() {
-        IntCountsHistogram h = new IntCountsHistogram(1, INITIAL_HIGHEST_US, SIGNIFICANT_DIGITS);
+        IntCountsHistogram h = new IntCountsHistogram(1, INITIAL_HIGHEST, SIGNIFICANT_DIGITS);
         h.setAutoResize(true);
         return h;
     }
 
-    /** Records one duration, rounded to the microsecond. */
+    /** Records one duration, rounded to the nanosecond. */
     public void recordMillis(double durationMs) {
-        histogram.recordValue(toMicros(durationMs));
+        histogram.recordValue(toNanos(durationMs));
     }
 
     /** Adds every count of {@code other} to this one. */
@@ -74,10 +76,10 @@ public final class LatencyHistogram {
         for (HistogramIterationValue v : histogram.recordedValues()) {
             seen += v.getCountAtValueIteratedTo();
             if (seen >= rank) {
-                return histogram.highestEquivalentValue(v.getValueIteratedTo()) / 1000.0;
+                return histogram.highestEquivalentValue(v.getValueIteratedTo()) / NANOS_PER_MS;
             }
         }
-        return histogram.highestEquivalentValue(histogram.getMaxValue()) / 1000.0;
+        return histogram.highestEquivalentValue(histogram.getMaxValue()) / NANOS_PER_MS;
     }
 
     /** max(1, ceil(q * n)), computed in double like PostgreSQL does, so both sides pick the same rank. */
@@ -86,8 +88,8 @@ public final class LatencyHistogram {
     }
 
     /**
-     * The histogram as PostgreSQL stores it in {@code latency_hist}: (value_us, count) pairs, one per
-     * non-empty bucket, ascending, value_us being the bucket's highest equivalent value.
+     * The histogram as PostgreSQL stores it in {@code latency_hist}: (value_ns, count) pairs, one per
+     * non-empty bucket, ascending, value_ns being the bucket's highest equivalent value.
      */
     public long[] toPairs() {
         int buckets = 0;
@@ -131,7 +133,7 @@ public final class LatencyHistogram {
         byte[] bytes = new byte[length];
         in.readFully(bytes);
         try {
-            IntCountsHistogram h = IntCountsHistogram.decodeFromByteBuffer(ByteBuffer.wrap(bytes), INITIAL_HIGHEST_US);
+            IntCountsHistogram h = IntCountsHistogram.decodeFromByteBuffer(ByteBuffer.wrap(bytes), INITIAL_HIGHEST);
             h.setAutoResize(true);
             return new LatencyHistogram(h);
         } catch (RuntimeException e) {
@@ -145,8 +147,8 @@ public final class LatencyHistogram {
         return new LatencyHistogram(h);
     }
 
-    static long toMicros(double durationMs) {
-        return Math.round(durationMs * 1000.0);
+    static long toNanos(double durationMs) {
+        return Math.round(durationMs * NANOS_PER_MS);
     }
 
     @Override

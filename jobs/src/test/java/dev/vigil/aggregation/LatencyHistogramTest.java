@@ -36,6 +36,23 @@ class LatencyHistogramTest {
     }
 
     @Test
+    void microsecondLatenciesStayWithinOnePercentToo() {
+        Random random = new Random(3);
+        int n = 2000;
+        double[] values = new double[n];
+        LatencyHistogram h = new LatencyHistogram();
+        for (int i = 0; i < n; i++) {
+            values[i] = 0.005 + random.nextDouble() * 0.1; // 5 to 105 microseconds, as fast cache lookups take
+            h.recordMillis(values[i]);
+        }
+        Arrays.sort(values);
+        for (double q : QUANTILES) {
+            double exact = values[(int) LatencyHistogram.nearestRank(q, n) - 1];
+            assertThat(h.quantileMillis(q)).as("q=%s", q).isCloseTo(exact, within(exact * 0.01));
+        }
+    }
+
+    @Test
     void nearestRankIsCeilingOfQTimesNAndAtLeastOne() {
         assertThat(LatencyHistogram.nearestRank(0.0, 10)).isEqualTo(1);
         assertThat(LatencyHistogram.nearestRank(0.5, 10)).isEqualTo(5);

@@ -11,7 +11,7 @@ import java.util.Objects;
  *
  * @param windowStart  epoch ms, inclusive
  * @param windowEnd    epoch ms, exclusive
- * @param latencyHist  (value_us, count) pairs as in the {@code latency_hist} column, or null
+ * @param latencyHist  (value_ns, count) pairs as in the {@code latency_hist} column, or null
  */
 public record MetricWindow(
         String type,

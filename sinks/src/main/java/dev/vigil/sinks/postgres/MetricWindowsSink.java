@@ -20,6 +20,9 @@ import java.time.ZoneOffset;
  * after a failure, or a window re-fired by a late event, rewrites the same row with the newer result.
  * Callers must route all versions of one row through the same sink subtask (key the stream by the
  * primary key) so that the newest write is the last one.
+ *
+ * <p>Not {@code reWriteBatchedInserts}: it would turn a batch holding a window and its late re-fire into
+ * one multi-row upsert, which PostgreSQL rejects ("cannot affect row a second time").
  */
 public final class MetricWindowsSink {
 

@@ -1,0 +1,47 @@
+package dev.vigil.bench.pipeline;
+
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/** Keeps what a local run emits, in this JVM, to compare the runs afterwards. */
+final class CollectingSink<T> implements Sink<T> {
+    private static final long serialVersionUID = 1L;
+    private static final Map<String, ConcurrentLinkedQueue<Object>> RECEIVED = new ConcurrentHashMap<>();
+    private final String name;
+
+    CollectingSink(String name) {
+        this.name = name;
+        RECEIVED.put(name, new ConcurrentLinkedQueue<>());
+    }
+
+    @SuppressWarnings("unchecked")
+    List<T> received() {
+        return new ArrayList<>((ConcurrentLinkedQueue<T>) (ConcurrentLinkedQueue<?>) RECEIVED.get(name));
+    }
+
+    @Override
+    public SinkWriter<T> createWriter(WriterInitContext context) {
+        ConcurrentLinkedQueue<Object> target = RECEIVED.get(name);
+        return new SinkWriter<>() {
+            @Override
+            public void write(T element, Context ctx) {
+                target.add(element);
+            }
+
+            @Override
+            public void flush(boolean endOfInput) {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+}

@@ -1,0 +1,196 @@
+package dev.vigil.bench.pipeline;
+
+import dev.vigil.alerting.SlaRules;
+import dev.vigil.jobs.LocalRunner;
+import dev.vigil.jobs.PipelineConfig;
+import dev.vigil.jobs.VigilJob;
+import dev.vigil.sinks.postgres.SchemaMigrator;
+import dev.vigil.stack.EmbeddedStack;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * {@code vigil bench pipeline}: one topic, four bounded runs in their own local Flink clusters with the
+ * same parallelism and memory, one after another: decode-only (the limit), the real Vigil job, the naive
+ * sort-the-window approach and Flink SQL with {@code PERCENTILE}. Checks that they agree, then prints
+ * one line.
+ */
+public final class PipelineBench {
+
+    /** @param events events to pre-load; @param series about how many series they spread over */
+    public record Settings(long events, int series, int parallelism) {
+    }
+
+    public record Report(long events, double decodeEps, double vigilEps, double naiveEps, double flinkSqlEps,
+                         long vigilPeakHeapMb, Agreement agreement) {
+        public String summaryLine() {
+            return String.format(Locale.ROOT,
+                    "pipeline-bench events=%d decode_eps=%.0f vigil_eps=%.0f naive_eps=%.0f flinksql_eps=%.0f "
+                            + "vigil_vs_decode=%.2f vigil_vs_naive=%.2f vigil_vs_flinksql=%.2f vigil_peak_heap_mb=%d",
+                    events, decodeEps, vigilEps, naiveEps, flinkSqlEps, vigilEps / decodeEps, vigilEps / naiveEps,
+                    vigilEps / flinkSqlEps, vigilPeakHeapMb);
+        }
+    }
+
+    /** How the runs compared, window by window. */
+    public record Agreement(int windows, double worstVigilVsNaive, int sqlOutsideRankBounds) {
+    }
+
+    private static final Duration WINDOW = Duration.ofSeconds(60);
+
+    private PipelineBench() {
+    }
+
+    public static Report run(Settings settings, PrintStream out) throws Exception {
+        try (EmbeddedStack stack = EmbeddedStack.builder().topic("bench.pipeline", 4).topic("bench.pipeline.dlq", 1).start()) {
+            out.printf(Locale.ROOT, "pre-loading %,d events over about %,d series ...%n", settings.events(), settings.series());
+            long t0 = System.nanoTime();
+            BenchEvents.produce(stack.kafkaBootstrapServers(), "bench.pipeline", settings.events(), settings.series());
+            out.printf(Locale.ROOT, "pre-loaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            String db = stack.postgres().createDatabase("bench_pipeline");
+            SchemaMigrator.migrate(db);
+            PipelineConfig cfg = new PipelineConfig(stack.kafkaBootstrapServers(), "bench.pipeline", "bench.pipeline.dlq",
+                    "bench", db, stack.redisUrl(), true, WINDOW, Duration.ofMinutes(2), Duration.ofSeconds(5),
+                    Duration.ofSeconds(30), 2000, Duration.ofSeconds(30), settings.parallelism(), SlaRules.defaults());
+
+            double decode = timed("decode-only", settings, out, env -> ReferenceJobs.decodeOnly(env, cfg), cfg);
+
+            resetPeakHeap();
+            double vigil = timed("vigil", settings, out, env -> VigilJob.build(env, cfg, UnaryOperator.identity()), cfg);
+            long peakHeapMb = peakHeapMb();
+            Map<String, WindowStats> vigilRows = readVigil(db);
+
+            CollectingSink<WindowStats> naiveSink = new CollectingSink<>("naive");
+            double naive = timed("naive", settings, out, env -> ReferenceJobs.naive(env, cfg, naiveSink), cfg);
+
+            CollectingSink<WindowStats> sqlSink = new CollectingSink<>("flink-sql");
+            double sql = timed("flink-sql", settings, out, env -> ReferenceJobs.flinkSql(env, cfg, sqlSink), cfg);
+
+            Agreement agreement = check(vigilRows, naiveSink.received(), sqlSink.received());
+            out.printf(Locale.ROOT, "agreement: %,d windows; counts, errors and hits equal in all runs; vigil vs naive "
+                            + "worst relative percentile error %.2f%%; Flink SQL percentiles outside the naive run's rank "
+                            + "bounds: %d%n", agreement.windows(), agreement.worstVigilVsNaive() * 100,
+                    agreement.sqlOutsideRankBounds());
+            Report report = new Report(settings.events(), decode, vigil, naive, sql, peakHeapMb, agreement);
+            out.println(report.summaryLine());
+            return report;
+        }
+    }
+
+    private interface Graph {
+        void build(StreamExecutionEnvironment env) throws Exception;
+    }
+
+    /** Events per second of the job's own run time (start to end, cluster start-up excluded). */
+    private static double timed(String name, Settings settings, PrintStream out, Graph graph, PipelineConfig cfg)
+            throws Exception {
+        StreamExecutionEnvironment env = LocalRunner.environment(cfg);
+        graph.build(env);
+        JobExecutionResult result = env.execute("bench-" + name);
+        double seconds = result.getNetRuntime() / 1000.0;
+        double eps = settings.events() / seconds;
+        out.printf(Locale.ROOT, "%-12s %8.1f s  %,12.0f events/s%n", name, seconds, eps);
+        return eps;
+    }
+
+    private static Map<String, WindowStats> readVigil(String db) throws Exception {
+        Map<String, WindowStats> rows = new HashMap<>();
+        try (Connection c = DriverManager.getConnection(db);
+             ResultSet rs = c.createStatement().executeQuery("""
+                     SELECT type, service, name, window_start, count, errors, coalesce(hits, 0) AS hits, p50_ms, p95_ms, p99_ms
+                     FROM metric_windows WHERE name <> '*'""")) {
+            while (rs.next()) {
+                String key = WindowStats.key(rs.getString(1), rs.getString(2), rs.getString(3),
+                        rs.getObject(4, java.time.OffsetDateTime.class).toInstant().toEpochMilli());
+                rows.put(key, new WindowStats(key, rs.getLong(5), rs.getLong(6), rs.getLong(7),
+                        new double[] {dbl(rs, 8), dbl(rs, 9), dbl(rs, 10)}, null, null));
+            }
+        }
+        return rows;
+    }
+
+    private static double dbl(ResultSet rs, int column) throws java.sql.SQLException {
+        double v = rs.getDouble(column);
+        return rs.wasNull() ? Double.NaN : v;
+    }
+
+    /** Counts must match exactly; vigil within 1% of the exact nearest rank; SQL between the two order statistics it interpolates. */
+    static Agreement check(Map<String, WindowStats> vigil, List<WindowStats> naive, List<WindowStats> sql) {
+        Map<String, WindowStats> sqlByKey = new HashMap<>();
+        sql.forEach(s -> sqlByKey.put(s.key(), s));
+        if (naive.size() != vigil.size() || sql.size() != vigil.size()) {
+            throw new IllegalStateException("runs disagree on the number of windows: vigil " + vigil.size()
+                    + ", naive " + naive.size() + ", flink-sql " + sql.size());
+        }
+        double worst = 0;
+        int outside = 0;
+        for (WindowStats exact : naive) {
+            WindowStats v = vigil.get(exact.key());
+            WindowStats s = sqlByKey.get(exact.key());
+            if (v == null || s == null) {
+                throw new IllegalStateException("window missing from a run: " + exact.key());
+            }
+            if (v.count() != exact.count() || s.count() != exact.count() || v.errors() != exact.errors()
+                    || s.errors() != exact.errors() || v.hits() != exact.hits() || s.hits() != exact.hits()) {
+                throw new IllegalStateException("counts differ for " + exact.key() + ": naive " + exact + ", vigil " + v
+                        + ", flink-sql " + s);
+            }
+            for (int i = 0; i < exact.p().length; i++) {
+                if (Double.isNaN(exact.p()[i]) || exact.p()[i] == 0) {
+                    continue;
+                }
+                double error = Math.abs(v.p()[i] - exact.p()[i]) / exact.p()[i];
+                if (error > 0.01) {
+                    throw new IllegalStateException("vigil percentile off by " + error + " for " + exact.key());
+                }
+                worst = Math.max(worst, error);
+                double lo = exact.low()[i] * (1 - 1e-9);
+                double hi = exact.high()[i] * (1 + 1e-9);
+                if (s.p()[i] < lo || s.p()[i] > hi) {
+                    outside++;
+                }
+            }
+        }
+        return new Agreement(naive.size(), worst, outside);
+    }
+
+    private static void resetPeakHeap() {
+        System.gc();
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                pool.resetPeakUsage();
+            }
+        }
+    }
+
+    private static long peakHeapMb() {
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                peak += pool.getPeakUsage().getUsed();
+            }
+        }
+        return peak / (1024 * 1024);
+    }
+
+    /** {@code java -cp … dev.vigil.bench.pipeline.PipelineBench [events] [series]} */
+    public static void main(String[] args) throws Exception {
+        long events = args.length > 0 ? Long.parseLong(args[0]) : 5_000_000;
+        int series = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
+        run(new Settings(events, series, 2), System.out);
+    }
+}
