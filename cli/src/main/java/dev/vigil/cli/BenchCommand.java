@@ -1,6 +1,7 @@
 package dev.vigil.cli;
 
 import dev.vigil.bench.AgentBench;
+import dev.vigil.bench.pipeline.PipelineBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,7 +12,7 @@ import java.util.concurrent.Callable;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks. Each prints its measurements and ends with one summary line.",
-        subcommands = {BenchCommand.Agent.class})
+        subcommands = {BenchCommand.Agent.class, BenchCommand.Pipeline.class})
 final class BenchCommand implements Runnable {
 
     @CommandLine.Spec
@@ -20,6 +21,35 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
+    }
+
+    @Command(
+            name = "pipeline",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Pre-loads N events into an embedded Kafka topic, then runs four bounded jobs over it, one after "
+                        + "another, each in its own local Flink cluster with the same parallelism: decode-only (the "
+                        + "limit), the real Vigil job (with PostgreSQL and Redis sinks), the naive approach (every value "
+                        + "kept in window state and sorted) and Flink SQL (TUMBLE windows, PERCENTILE). Checks that they "
+                        + "agree, then prints:",
+                "pipeline-bench events=<N> decode_eps=<a> vigil_eps=<b> naive_eps=<c> flinksql_eps=<d> "
+                        + "vigil_vs_decode=<b/a> vigil_vs_naive=<b/c> vigil_vs_flinksql=<b/d> vigil_peak_heap_mb=<h>"
+            })
+    static final class Pipeline implements Callable<Integer> {
+        @Option(names = "--events", paramLabel = "N", defaultValue = "5000000", description = "Events to pre-load (default: ${DEFAULT-VALUE}).")
+        long events;
+
+        @Option(names = "--series", paramLabel = "S", defaultValue = "2000", description = "About how many series (default: ${DEFAULT-VALUE}).")
+        int series;
+
+        @Option(names = "--parallelism", paramLabel = "P", defaultValue = "2", description = "Parallelism of every run (default: ${DEFAULT-VALUE}).")
+        int parallelism;
+
+        @Override
+        public Integer call() throws Exception {
+            PipelineBench.run(new PipelineBench.Settings(events, series, parallelism), System.out);
+            return 0;
+        }
     }
 
     @Command(

@@ -2,12 +2,15 @@ package dev.vigil.jobs;
 
 import dev.vigil.events.MetricEvent;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 
@@ -42,6 +45,10 @@ public final class LocalRunner {
      */
     public static StreamExecutionEnvironment environment(PipelineConfig cfg, int webUiPort) {
         Configuration conf = new Configuration();
+        // Checkpoints on disk: the default in-memory storage caps state at 5 MB, which 2,000 busy series
+        // already exceed. Flink deletes each job's folder when the job ends.
+        conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointsDirectory().toUri().toString());
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
@@ -56,5 +63,14 @@ public final class LocalRunner {
         }
         VigilJob.configure(env, cfg);
         return env;
+    }
+
+    /** {@code ~/.cache/vigil/checkpoints} (or under {@code -Dvigil.cache.dir}, or {@code $XDG_CACHE_HOME/vigil}). */
+    static Path checkpointsDirectory() {
+        String override = System.getProperty("vigil.cache.dir");
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = override != null ? Paths.get(override)
+                : (xdg != null && !xdg.isBlank() ? Paths.get(xdg) : Paths.get(System.getProperty("user.home"), ".cache")).resolve("vigil");
+        return base.resolve("checkpoints").toAbsolutePath();
     }
 }

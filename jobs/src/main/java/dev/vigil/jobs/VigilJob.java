@@ -55,6 +55,9 @@ public final class VigilJob {
     /** Checkpointing and parallelism from the config; the rest is the cluster's. */
     public static void configure(StreamExecutionEnvironment env, PipelineConfig cfg) {
         env.enableCheckpointing(cfg.checkpointInterval().toMillis());
+        // No function here mutates or keeps the records it is given, so chained operators can pass them
+        // on without Flink's defensive deep copy.
+        env.getConfig().enableObjectReuse();
         if (cfg.parallelism() > 0) {
             env.setParallelism(cfg.parallelism());
         }
@@ -82,7 +85,7 @@ public final class VigilJob {
         // Key by primary key so every version of a row goes through one sink subtask, newest last.
         outputs.windows()
                 .keyBy(VigilJob::rowKey)
-                .sinkTo(MetricWindowsSink.create(cfg.postgres(), 500, 200))
+                .sinkTo(MetricWindowsSink.create(cfg.postgres(), 2_000, 200))
                 .uid("metric-windows-sink").name("PostgreSQL: metric_windows");
         outputs.deadLetters()
                 .sinkTo(deadLetterSink(cfg))
