@@ -30,9 +30,14 @@ public final class LocalRunner {
 
     public static JobExecutionResult run(PipelineConfig cfg, UnaryOperator<DataStream<MetricEvent>> afterDecode)
             throws Exception {
-        StreamExecutionEnvironment env = environment(cfg);
-        VigilJob.build(env, cfg, afterDecode);
-        return env.execute("vigil");
+        Path checkpoints = newCheckpointsDirectory();
+        try {
+            StreamExecutionEnvironment env = environment(cfg, 0, checkpoints);
+            VigilJob.build(env, cfg, afterDecode);
+            return env.execute("vigil");
+        } finally {
+            deleteRecursively(checkpoints);
+        }
     }
 
     public static StreamExecutionEnvironment environment(PipelineConfig cfg) {
@@ -44,11 +49,18 @@ public final class LocalRunner {
      *                  0 for no web UI
      */
     public static StreamExecutionEnvironment environment(PipelineConfig cfg, int webUiPort) {
+        Path checkpoints = newCheckpointsDirectory();
+        // The caller decides when the job ends; the folder goes when the JVM does.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteRecursively(checkpoints), "vigil-checkpoints-cleanup"));
+        return environment(cfg, webUiPort, checkpoints);
+    }
+
+    private static StreamExecutionEnvironment environment(PipelineConfig cfg, int webUiPort, Path checkpoints) {
         Configuration conf = new Configuration();
         // Checkpoints on disk: the default in-memory storage caps state at 5 MB, which 2,000 busy series
-        // already exceed. Flink deletes each job's folder when the job ends.
+        // already exceed. One folder per run, deleted afterwards (Flink keeps a job's folder).
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointsDirectory().toUri().toString());
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
@@ -63,6 +75,21 @@ public final class LocalRunner {
         }
         VigilJob.configure(env, cfg);
         return env;
+    }
+
+    private static Path newCheckpointsDirectory() {
+        return checkpointsDirectory().resolve("run-" + java.util.UUID.randomUUID());
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!java.nio.file.Files.exists(dir)) {
+            return;
+        }
+        try (var paths = java.nio.file.Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException | RuntimeException e) {
+            // a cache folder: leaving it is harmless
+        }
     }
 
     /** {@code ~/.cache/vigil/checkpoints} (or under {@code -Dvigil.cache.dir}, or {@code $XDG_CACHE_HOME/vigil}). */
