@@ -13,6 +13,8 @@ import org.apache.flink.metrics.Counter;
 public final class ToMetricWindow extends RichMapFunction<SeriesWindow, MetricWindow> {
     private static final long serialVersionUID = 1L;
 
+    private static final double[] QUANTILES = {0.50, 0.90, 0.95, 0.99, 0.999};
+
     private transient Counter rowsWritten;
 
     @Override
@@ -30,13 +32,15 @@ public final class ToMetricWindow extends RichMapFunction<SeriesWindow, MetricWi
         WindowAccumulator a = w.accumulator();
         SeriesKey s = w.series();
         boolean cache = EventType.CACHE.wireName().equals(s.type());
-        boolean timed = a.timed() > 0;
+        // One pass over the histogram for the stored pairs; the percentiles are read from those.
+        long[] pairs = a.timed() > 0 ? a.latency().toPairs() : null;
+        double[] p = new double[QUANTILES.length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = pairs == null ? Double.NaN : a.clampMs(LatencyHistogram.quantileMillis(pairs, QUANTILES[i]));
+        }
         return new MetricWindow(s.type(), s.service(), s.name(), w.windowStart(), w.windowEnd(),
                 a.count(), a.errors(),
                 cache ? a.hits() : null, cache ? a.misses() : null,
-                a.minMs(), a.meanMs(),
-                a.quantileMs(0.50), a.quantileMs(0.90), a.quantileMs(0.95), a.quantileMs(0.99), a.quantileMs(0.999),
-                a.maxMs(),
-                timed ? a.latency().toPairs() : null);
+                a.minMs(), a.meanMs(), p[0], p[1], p[2], p[3], p[4], a.maxMs(), pairs);
     }
 }

@@ -105,6 +105,11 @@ public final class WindowAccumulator {
         return Math.max(minMs, Math.min(maxMs, latency.quantileMillis(q)));
     }
 
+    /** A histogram quantile clamped to the exact min and max seen (see {@link #quantileMs}). */
+    public double clampMs(double quantileMs) {
+        return timed == 0 ? Double.NaN : Math.max(minMs, Math.min(maxMs, quantileMs));
+    }
+
     public LatencyHistogram latency() {
         return latency;
     }

@@ -76,6 +76,10 @@ class LatencyHistogramTest {
         for (int i = 2; i < pairs.length; i += 2) {
             assertThat(pairs[i]).isGreaterThan(pairs[i - 2]);
         }
+        for (double q : QUANTILES) {
+            assertThat(LatencyHistogram.quantileMillis(pairs, q)).as("from pairs, q=%s", q).isEqualTo(a.quantileMillis(q));
+        }
+        assertThat(LatencyHistogram.quantileMillis(new long[0], 0.5)).isNaN();
         LatencyHistogram back = LatencyHistogram.fromPairs(pairs);
         assertThat(back.toPairs()).isEqualTo(pairs);
         for (double q : QUANTILES) {
