@@ -18,7 +18,8 @@ final class AlertLine {
      * {@code 2026-11-23T19:00:10Z CRITICAL firing    request-p95  checkout request GET /cart/{id}  p95_ms=612.3 > 500  window 19:00:00-19:00:10}
      */
     static String format(AlertEvent a) {
-        String comparison = a.event().equals(AlertEvent.RESOLVED) ? "vs" : (a.rule().contains("hit-rate") ? "<" : ">");
+        // A firing or escalating value breaches its threshold, so the side it is on gives the comparison.
+        String comparison = a.event().equals(AlertEvent.RESOLVED) ? "vs" : (a.value() < a.threshold() ? "<" : ">");
         return String.format(Locale.ROOT, "%s %-8s %-9s %-20s %s %s %s  %s=%s %s %s  window %s-%s",
                 Instant.ofEpochMilli(a.windowEnd()), a.severity().toUpperCase(Locale.ROOT), a.event(), a.rule(),
                 a.service(), a.type(), a.name(), a.metric(), number(a.value()), comparison, number(a.threshold()),

@@ -99,10 +99,7 @@ public final class WindowAccumulator {
      * edge may lie above the largest value actually seen). NaN without durations.
      */
     public double quantileMs(double q) {
-        if (timed == 0) {
-            return Double.NaN;
-        }
-        return Math.max(minMs, Math.min(maxMs, latency.quantileMillis(q)));
+        return clampMs(latency.quantileMillis(q));
     }
 
     /** A histogram quantile clamped to the exact min and max seen (see {@link #quantileMs}). */

@@ -105,7 +105,8 @@ public final class VigilJob {
         return w.type() + '\u0000' + w.service() + '\u0000' + w.name() + '\u0000' + w.windowStart();
     }
 
-    static KafkaSource<Decoded> kafkaSource(PipelineConfig cfg) {
+    /** The events source: bounded (earliest to the end offsets at start) or from the committed offsets. */
+    public static KafkaSource<Decoded> kafkaSource(PipelineConfig cfg) {
         var builder = KafkaSource.<Decoded>builder()
                 .setBootstrapServers(cfg.kafka())
                 .setTopics(cfg.eventsTopic())

@@ -2,12 +2,10 @@ package dev.vigil.bench.pipeline;
 
 import dev.vigil.events.MetricEvent;
 import dev.vigil.jobs.PipelineConfig;
+import dev.vigil.jobs.VigilJob;
 import dev.vigil.jobs.Watermarks;
 import dev.vigil.jobs.source.Decoded;
-import dev.vigil.jobs.source.KafkaRecordDecoder;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -21,16 +19,9 @@ final class ReferenceJobs {
     private ReferenceJobs() {
     }
 
+    /** The same bounded source and watermarks as the real job (the benchmark's config is bounded). */
     static DataStream<Decoded> source(StreamExecutionEnvironment env, PipelineConfig cfg) {
-        KafkaSource<Decoded> source = KafkaSource.<Decoded>builder()
-                .setBootstrapServers(cfg.kafka())
-                .setTopics(cfg.eventsTopic())
-                .setGroupId(cfg.groupId())
-                .setDeserializer(new KafkaRecordDecoder())
-                .setStartingOffsets(OffsetsInitializer.earliest())
-                .setBounded(OffsetsInitializer.latest())
-                .build();
-        return env.fromSource(source, Watermarks.forDecoded(cfg), "Kafka");
+        return env.fromSource(VigilJob.kafkaSource(cfg), Watermarks.forDecoded(cfg), "Kafka");
     }
 
     /** The limit: read and decode every record, nothing else. */
