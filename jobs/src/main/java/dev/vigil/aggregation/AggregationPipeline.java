@@ -20,17 +20,27 @@ import java.util.function.UnaryOperator;
  * sources and collecting sinks.
  *
  * <pre>
- * decoded ─ RouteInvalid ─┬─ keyBy(type, service, window) CardinalityGuard ─ keyBy(series) window(AccumulateEvents)
- *                         │        │ late                                     │ late (safety net)   │ per-series results
- *                         └────────┴──────────── dead letters ◄───────────────┘                     ├─► rows
- *                                                                   keyBy(type, service) window(AccumulateRollup) ─► rows (name '*')
+ * decoded ─ RouteInvalid ─ LocalWindowAggregator ─ keyBy(type, service, window) CardinalityGuard ─ keyBy(series) window(MergePartials)
+ *              │ invalid        │ late                (all chained to the source)                       │ per-series results
+ *              └────────────────┴──► dead letters                                                       ├─► rows
+ *                                                          keyBy(type, service) window(AccumulateRollup) ─► rows (name '*')
  * </pre>
+ *
+ * Events never cross the network: each source subtask folds them into per-series window partials
+ * first, so the shuffles carry a few records per series and window whatever the event rate.
  */
 public final class AggregationPipeline {
 
     /** What the graph produces. */
     public record Outputs(DataStream<MetricWindow> windows, DataStream<DeadLetter> deadLetters) {
     }
+
+    /**
+     * Partials one source subtask holds at most before it sends them all on. A histogram of latencies up
+     * to a second takes 12 KB, so this caps the buffer near 120 MB; a fleet with fewer series times open
+     * windows than this never reaches it.
+     */
+    static final int MAX_BUFFERED_PARTIALS = 10_000;
 
     private AggregationPipeline() {
     }
@@ -42,8 +52,7 @@ public final class AggregationPipeline {
     public static Outputs build(DataStream<Decoded> decoded, PipelineConfig cfg,
                                 UnaryOperator<DataStream<MetricEvent>> afterDecode) {
         OutputTag<DeadLetter> invalidTag = new OutputTag<>("invalid-records", TypeInformation.of(DeadLetter.class));
-        OutputTag<DeadLetter> tooLateTag = new OutputTag<>("late-events", TypeInformation.of(DeadLetter.class));
-        OutputTag<MetricEvent> windowLateTag = new OutputTag<>("window-late-events", TypeInformation.of(MetricEvent.class));
+        OutputTag<DeadLetter> lateTag = new OutputTag<>("late-events", TypeInformation.of(DeadLetter.class));
         long windowMs = cfg.window().toMillis();
         long latenessMs = cfg.allowedLateness().toMillis();
 
@@ -51,17 +60,21 @@ public final class AggregationPipeline {
                 .process(new RouteInvalid(invalidTag))
                 .uid("route-invalid").name("Route invalid records");
 
-        SingleOutputStreamOperator<MetricEvent> guarded = afterDecode.apply(valid)
-                .keyBy(e -> ServiceWindowKey.of(e, windowMs), TypeInformation.of(ServiceWindowKey.class))
-                .process(new CardinalityGuard(windowMs, latenessMs, cfg.maxNamesPerService(), tooLateTag))
-                .uid("cardinality-guard").name("Cardinality guard and lateness");
+        SingleOutputStreamOperator<SeriesWindow> partials = afterDecode.apply(valid)
+                .transform("Pre-aggregate series windows", TypeInformation.of(SeriesWindow.class),
+                        new LocalWindowAggregator(windowMs, latenessMs, MAX_BUFFERED_PARTIALS, lateTag))
+                .uid("local-window-aggregator");
+
+        SingleOutputStreamOperator<SeriesWindow> guarded = partials
+                .keyBy(ServiceWindowKey::of, TypeInformation.of(ServiceWindowKey.class))
+                .process(new CardinalityGuard(latenessMs, cfg.maxNamesPerService()), TypeInformation.of(SeriesWindow.class))
+                .uid("cardinality-guard").name("Cardinality guard");
 
         SingleOutputStreamOperator<SeriesWindow> perSeries = guarded
-                .keyBy(SeriesKey::of, TypeInformation.of(SeriesKey.class))
+                .keyBy(SeriesWindow::series, TypeInformation.of(SeriesKey.class))
                 .window(TumblingEventTimeWindows.of(cfg.window()))
                 .allowedLateness(cfg.allowedLateness())
-                .sideOutputLateData(windowLateTag)
-                .aggregate(new AccumulateEvents(), new EmitSeriesWindow())
+                .aggregate(new MergePartials(), new EmitSeriesWindow())
                 .uid("series-windows").name("Series windows");
 
         SingleOutputStreamOperator<SeriesWindow> rollups = perSeries
@@ -75,11 +88,7 @@ public final class AggregationPipeline {
                 .map(new ToMetricWindow())
                 .uid("to-rows").name("To metric_windows rows");
 
-        DataStream<DeadLetter> deadLetters = valid.getSideOutput(invalidTag)
-                .union(guarded.getSideOutput(tooLateTag),
-                        perSeries.getSideOutput(windowLateTag)
-                                .map(DeadLetter::late, TypeInformation.of(DeadLetter.class))
-                                .uid("window-late-to-dead-letters").name("Window-late events to dead letters"));
+        DataStream<DeadLetter> deadLetters = valid.getSideOutput(invalidTag).union(partials.getSideOutput(lateTag));
         return new Outputs(rows, deadLetters);
     }
 }

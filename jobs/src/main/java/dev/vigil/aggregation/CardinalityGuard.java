@@ -1,7 +1,5 @@
 package dev.vigil.aggregation;
 
-import dev.vigil.events.MetricEvent;
-import dev.vigil.jobs.source.DeadLetter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -11,38 +9,38 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keyed by (type, service, window): lets the first {@code maxNames} distinct names of a window through
  * and renames every further one to {@value #OTHER}, so a service that puts ids into its route names
- * cannot blow up state and the table. Also the place where too-late events leave the stream: one past
- * the window's allowed lateness goes to the dead letters as {@code late}.
+ * cannot blow up state and the table. It sees one partial per series, window and source subtask, so
+ * it costs next to nothing per event.
  *
- * <p>Its lateness test is at least as strict as the window operator's: this operator's watermark is at
- * least the downstream window operator's, so nothing it lets through is dropped there.
+ * <p>Lateness is judged per event before the partials are built ({@link LocalWindowAggregator}), and a
+ * partial leaves its subtask before that subtask's watermark, so none is late here. One can be only if
+ * a source subtask resumes after idling with events older than the rest of the job has reached; its
+ * window is gone by then, so the partial is dropped, counted in {@code eventsLate} and logged.
  */
-public final class CardinalityGuard extends KeyedProcessFunction<ServiceWindowKey, MetricEvent, MetricEvent> {
+public final class CardinalityGuard extends KeyedProcessFunction<ServiceWindowKey, SeriesWindow, SeriesWindow> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(CardinalityGuard.class);
 
     /** The name excess series are folded into. */
     public static final String OTHER = "__other__";
 
-    private final long windowSizeMs;
     private final long allowedLatenessMs;
     private final int maxNames;
-    private final OutputTag<DeadLetter> deadLetters;
 
     private transient MapState<String, Boolean> admitted;
     private transient ValueState<Integer> admittedCount;
     private transient Counter overflowed;
     private transient Counter late;
 
-    public CardinalityGuard(long windowSizeMs, long allowedLatenessMs, int maxNames, OutputTag<DeadLetter> deadLetters) {
-        this.windowSizeMs = windowSizeMs;
+    public CardinalityGuard(long allowedLatenessMs, int maxNames) {
         this.allowedLatenessMs = allowedLatenessMs;
         this.maxNames = maxNames;
-        this.deadLetters = deadLetters;
     }
 
     @Override
@@ -54,15 +52,18 @@ public final class CardinalityGuard extends KeyedProcessFunction<ServiceWindowKe
     }
 
     @Override
-    public void processElement(MetricEvent event, Context ctx, Collector<MetricEvent> out) throws Exception {
-        long cleanupTime = cleanupTime(ctx.getCurrentKey());
+    public void processElement(SeriesWindow partial, Context ctx, Collector<SeriesWindow> out) throws Exception {
+        long cleanupTime = partial.maxTimestamp() + allowedLatenessMs;
         if (cleanupTime <= ctx.timerService().currentWatermark()) {
-            late.inc();
-            ctx.output(deadLetters, DeadLetter.late(event));
+            late.inc(partial.accumulator().count());
+            LOG.warn("Dropped {} events of {} in window {}: they arrived after the window closed, from a source "
+                            + "subtask that resumed after idling behind the rest of the job", partial.accumulator().count(),
+                    partial.series(), partial.windowStart());
             return;
         }
-        if (admitted.contains(event.name())) {
-            out.collect(event);
+        String name = partial.series().name();
+        if (admitted.contains(name)) {
+            out.collect(partial);
             return;
         }
         Integer count = admittedCount.value();
@@ -71,23 +72,18 @@ public final class CardinalityGuard extends KeyedProcessFunction<ServiceWindowKe
             if (n == 0) {
                 ctx.timerService().registerEventTimeTimer(cleanupTime);
             }
-            admitted.put(event.name(), Boolean.TRUE);
+            admitted.put(name, Boolean.TRUE);
             admittedCount.update(n + 1);
-            out.collect(event);
+            out.collect(partial);
         } else {
-            overflowed.inc();
-            out.collect(event.withName(OTHER));
+            overflowed.inc(partial.accumulator().count());
+            SeriesKey other = new SeriesKey(partial.series().type(), partial.series().service(), OTHER);
+            out.collect(new SeriesWindow(other, partial.windowStart(), partial.windowEnd(), partial.accumulator()));
         }
     }
 
-    /** When the window can take no more late events: the same instant Flink's window operator uses. */
-    private long cleanupTime(ServiceWindowKey key) {
-        long maxTimestamp = key.windowStart() + windowSizeMs - 1;
-        return maxTimestamp + allowedLatenessMs;
-    }
-
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<MetricEvent> out) {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<SeriesWindow> out) {
         admitted.clear();
         admittedCount.clear();
     }

@@ -1,11 +1,10 @@
 package dev.vigil.aggregation;
 
-import dev.vigil.events.MetricEvent;
 
 /** A (type, service) in one window: the unit the cardinality guard counts names in. */
 public record ServiceWindowKey(String type, String service, long windowStart) {
-    public static ServiceWindowKey of(MetricEvent e, long windowSizeMs) {
-        return new ServiceWindowKey(e.type().wireName(), e.service(), windowStart(e.ts(), windowSizeMs));
+    public static ServiceWindowKey of(SeriesWindow w) {
+        return new ServiceWindowKey(w.series().type(), w.series().service(), w.windowStart());
     }
 
     /** Start of the epoch-aligned tumbling window holding {@code ts}, as Flink's TumblingEventTimeWindows computes it. */

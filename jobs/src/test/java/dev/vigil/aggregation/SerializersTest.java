@@ -23,8 +23,16 @@ class SerializersTest {
                 .isInstanceOf(WindowAccumulatorSerializer.class);
         assertThat(TypeInformation.of(RollupAccumulator.class).createSerializer(new SerializerConfigImpl()))
                 .isInstanceOf(RollupAccumulatorSerializer.class);
-        // A record holding one is analysed as a POJO whose field uses our serializer.
-        assertThat(TypeInformation.of(SeriesWindow.class).toString()).contains("SerializerTypeInfo<WindowAccumulator>");
+        assertThat(TypeInformation.of(SeriesWindow.class).createSerializer(new SerializerConfigImpl()))
+                .isInstanceOf(SeriesWindowSerializer.class);
+    }
+
+    @Test
+    void seriesWindowRoundTrips() throws IOException {
+        SeriesWindow w = new SeriesWindow(new SeriesKey("request", "api", "GET /ü/{id}"), 60_000, 120_000,
+                sample(new Random(4), 500));
+        SeriesWindow back = read(SeriesWindowSerializer.INSTANCE, write(SeriesWindowSerializer.INSTANCE, w));
+        assertThat(back).isEqualTo(w);
     }
 
     @Test
