@@ -1,6 +1,7 @@
 package dev.vigil.events;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -26,7 +27,11 @@ public final class EventCodec {
     /** A record value larger than this is rejected unread. */
     public static final int MAX_VALUE_BYTES = 64 * 1024;
 
-    private final JsonFactory factory = JsonFactory.builder().build();
+    // FastDoubleParser instead of Double.parseDouble: same results, several times faster per duration.
+    private final JsonFactory factory = JsonFactory.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
+
+    /** Canonical strings per decoding thread: see {@link StringCache}. */
+    private static final ThreadLocal<StringCache> STRINGS = ThreadLocal.withInitial(() -> new StringCache(16 * 1024));
 
     /** Decodes one record value, or throws {@link InvalidEventException} saying why it is not valid. */
     public MetricEvent decode(byte[] value) {
@@ -42,7 +47,7 @@ public final class EventCodec {
             throw new InvalidEventException("invalid UTF-8 at byte " + badUtf8);
         }
         try (JsonParser parser = factory.createParser(value)) {
-            return parseObject(parser);
+            return parseObject(parser, STRINGS.get());
         } catch (InputCoercionException e) {
             throw new InvalidEventException("number out of range: " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
@@ -53,7 +58,7 @@ public final class EventCodec {
         }
     }
 
-    private static MetricEvent parseObject(JsonParser p) throws IOException {
+    private static MetricEvent parseObject(JsonParser p, StringCache strings) throws IOException {
         JsonToken first = p.nextToken();
         if (first == null) {
             throw new InvalidEventException("empty value");
@@ -85,14 +90,14 @@ public final class EventCodec {
                 continue; // null means absent; a required field then reports as missing
             }
             switch (field) {
-                case "type" -> typeName = string(p, v, field);
+                case "type" -> typeName = string(p, v, field, strings);
                 case "ts" -> {
                     ts = integer(p, v, field);
                     hasTs = true;
                 }
-                case "service" -> service = string(p, v, field);
-                case "name" -> name = string(p, v, field);
-                case "instance" -> instance = string(p, v, field);
+                case "service" -> service = string(p, v, field, strings);
+                case "name" -> name = string(p, v, field, strings);
+                case "instance" -> instance = string(p, v, field, strings);
                 case "duration_ms" -> {
                     if (v != JsonToken.VALUE_NUMBER_INT && v != JsonToken.VALUE_NUMBER_FLOAT) {
                         throw wrongType(field, "a number", v);
@@ -109,10 +114,10 @@ public final class EventCodec {
                     }
                     hasStatus = true;
                 }
-                case "method" -> method = string(p, v, field);
+                case "method" -> method = string(p, v, field, strings);
                 case "rows" -> rows = count(p, v, field);
                 case "hit" -> hit = bool(v, field);
-                case "level" -> level = string(p, v, field);
+                case "level" -> level = string(p, v, field, strings);
                 case "items" -> items = count(p, v, field);
                 default -> p.skipChildren(); // unknown fields are ignored (forward compatibility)
             }
@@ -227,11 +232,11 @@ public final class EventCodec {
         return decode(json.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String string(JsonParser p, JsonToken v, String field) throws IOException {
+    private static String string(JsonParser p, JsonToken v, String field, StringCache strings) throws IOException {
         if (v != JsonToken.VALUE_STRING) {
             throw wrongType(field, "a string", v);
         }
-        return p.getText();
+        return strings.get(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
     }
 
     private static long integer(JsonParser p, JsonToken v, String field) throws IOException {
