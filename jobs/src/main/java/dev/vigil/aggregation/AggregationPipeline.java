@@ -9,7 +9,6 @@ import dev.vigil.sinks.MetricWindow;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
-import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.flink.util.OutputTag;
 
 import java.util.function.UnaryOperator;
@@ -20,14 +19,13 @@ import java.util.function.UnaryOperator;
  * sources and collecting sinks.
  *
  * <pre>
- * decoded ─ RouteInvalid ─ LocalWindowAggregator ─ keyBy(type, service, window) CardinalityGuard ─ keyBy(series) window(MergePartials)
- *              │ invalid        │ late                (all chained to the source)                       │ per-series results
- *              └────────────────┴──► dead letters                                                       ├─► rows
- *                                                          keyBy(type, service) window(AccumulateRollup) ─► rows (name '*')
+ * decoded ─ RouteInvalid ─ LocalWindowAggregator ──► keyBy(type, service) ServiceWindows ─ ToMetricWindow ─► rows
+ *              │ invalid        │ late   (chained to the source)   (guard, series and rollup windows)
+ *              └────────────────┴──► dead letters
  * </pre>
  *
  * Events never cross the network: each source subtask folds them into per-series window partials
- * first, so the shuffles carry a few records per series and window whatever the event rate.
+ * first, so the one shuffle carries a few records per series and window whatever the event rate.
  */
 public final class AggregationPipeline {
 
@@ -65,26 +63,11 @@ public final class AggregationPipeline {
                         new LocalWindowAggregator(windowMs, latenessMs, MAX_BUFFERED_PARTIALS, lateTag))
                 .uid("local-window-aggregator");
 
-        SingleOutputStreamOperator<SeriesWindow> guarded = partials
-                .keyBy(ServiceWindowKey::of, TypeInformation.of(ServiceWindowKey.class))
-                .process(new CardinalityGuard(latenessMs, cfg.maxNamesPerService()), TypeInformation.of(SeriesWindow.class))
-                .uid("cardinality-guard").name("Cardinality guard");
-
-        SingleOutputStreamOperator<SeriesWindow> perSeries = guarded
-                .keyBy(SeriesWindow::series, TypeInformation.of(SeriesKey.class))
-                .window(TumblingEventTimeWindows.of(cfg.window()))
-                .allowedLateness(cfg.allowedLateness())
-                .aggregate(new MergePartials(), new EmitSeriesWindow())
-                .uid("series-windows").name("Series windows");
-
-        SingleOutputStreamOperator<SeriesWindow> rollups = perSeries
-                .keyBy(w -> ServiceKey.of(w.series()), TypeInformation.of(ServiceKey.class))
-                .window(TumblingEventTimeWindows.of(cfg.window()))
-                .allowedLateness(cfg.allowedLateness())
-                .aggregate(new AccumulateRollup(), new EmitRollup())
-                .uid("service-rollups").name("Service rollups");
-
-        DataStream<MetricWindow> rows = perSeries.union(rollups)
+        DataStream<MetricWindow> rows = partials
+                .keyBy(p -> ServiceKey.of(p.series()), TypeInformation.of(ServiceKey.class))
+                .process(new ServiceWindows(windowMs, latenessMs, cfg.maxNamesPerService()),
+                        TypeInformation.of(SeriesWindow.class))
+                .uid("service-windows").name("Service windows")
                 .map(new ToMetricWindow())
                 .uid("to-rows").name("To metric_windows rows");
 

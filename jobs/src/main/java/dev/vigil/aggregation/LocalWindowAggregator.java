@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * The local half of a local-global aggregation, chained to the Kafka source: folds each event into a
  * per-(series, window) accumulator of this subtask and sends the accumulators on instead of the events,
  * so what crosses the network is one partial per series and window, not one record per event. The
- * series windows downstream merge the partials of all subtasks ({@link MergePartials}).
+ * series windows downstream merge the partials of all subtasks ({@link ServiceWindows}).
  *
  * <p>A partial leaves when this subtask's watermark passes its window's end, just before that watermark
  * is forwarded, so downstream it is never late; before each checkpoint barrier, so this operator has no
@@ -71,7 +71,7 @@ public final class LocalWindowAggregator extends AbstractStreamOperator<SeriesWi
     @Override
     public void processElement(StreamRecord<MetricEvent> element) {
         MetricEvent event = element.getValue();
-        long start = ServiceWindowKey.windowStart(event.ts(), windowSizeMs);
+        long start = windowStart(event.ts(), windowSizeMs);
         // The same instant Flink's window operator drops a late element at.
         if (start + windowSizeMs - 1 + allowedLatenessMs <= watermark) {
             late.inc();
@@ -90,6 +90,11 @@ public final class LocalWindowAggregator extends AbstractStreamOperator<SeriesWi
         if (buffered > maxBuffered) {
             flushUpTo(Long.MAX_VALUE);
         }
+    }
+
+    /** Start of the epoch-aligned tumbling window holding {@code ts}, as Flink's TumblingEventTimeWindows computes it. */
+    static long windowStart(long ts, long windowSizeMs) {
+        return ts - Math.floorMod(ts, windowSizeMs);
     }
 
     private Map<SeriesKey, WindowAccumulator> windowOf(long start) {

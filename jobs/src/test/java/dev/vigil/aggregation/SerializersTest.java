@@ -21,8 +21,6 @@ class SerializersTest {
     void flinkPicksTheHandWrittenSerializers() {
         assertThat(TypeInformation.of(WindowAccumulator.class).createSerializer(new SerializerConfigImpl()))
                 .isInstanceOf(WindowAccumulatorSerializer.class);
-        assertThat(TypeInformation.of(RollupAccumulator.class).createSerializer(new SerializerConfigImpl()))
-                .isInstanceOf(RollupAccumulatorSerializer.class);
         assertThat(TypeInformation.of(SeriesWindow.class).createSerializer(new SerializerConfigImpl()))
                 .isInstanceOf(SeriesWindowSerializer.class);
     }
@@ -45,17 +43,6 @@ class SerializersTest {
         assertThat(back.quantileMs(0.99)).isEqualTo(a.quantileMs(0.99));
         System.out.printf("WindowAccumulator of 100000 events: %d bytes serialized%n", bytes.length);
         assertThat(bytes.length).as("serialized state does not grow with the event count").isLessThan(4096);
-    }
-
-    @Test
-    void rollupAccumulatorRoundTrips() throws IOException {
-        Random random = new Random(2);
-        RollupAccumulator r = new RollupAccumulator();
-        r.put("GET /a", sample(random, 1000));
-        r.put("GET /b", sample(random, 10));
-        RollupAccumulator back = read(RollupAccumulatorSerializer.INSTANCE, write(RollupAccumulatorSerializer.INSTANCE, r));
-        assertThat(back.seriesCount()).isEqualTo(2);
-        assertThat(back.total()).isEqualTo(r.total());
     }
 
     @Test

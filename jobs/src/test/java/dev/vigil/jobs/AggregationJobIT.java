@@ -1,7 +1,7 @@
 package dev.vigil.jobs;
 
 import dev.vigil.aggregation.AggregationPipeline;
-import dev.vigil.aggregation.CardinalityGuard;
+import dev.vigil.aggregation.ServiceWindows;
 import dev.vigil.aggregation.LatencyHistogram;
 import dev.vigil.alerting.SlaRules;
 import dev.vigil.events.MetricEvent;
@@ -292,8 +292,8 @@ class AggregationJobIT {
 
         Map<String, MetricWindow> rows = MetricWindowsTable.read(db);
         List<MetricWindow> named = rows.values().stream().filter(w -> !w.isRollup()).toList();
-        assertThat(named).extracting(MetricWindow::name).hasSize(11).contains(CardinalityGuard.OTHER);
-        MetricWindow other = rows.get(Oracle.key("request", "ids-in-routes", CardinalityGuard.OTHER, T0));
+        assertThat(named).extracting(MetricWindow::name).hasSize(11).contains(ServiceWindows.OTHER);
+        MetricWindow other = rows.get(Oracle.key("request", "ids-in-routes", ServiceWindows.OTHER, T0));
         assertThat(other.count()).isEqualTo(20 * 100);
         assertThat(named.stream().mapToLong(MetricWindow::count).sum()).isEqualTo(3_000);
         assertThat(rows.get(Oracle.key("request", "ids-in-routes", "*", T0)).count()).isEqualTo(3_000);
