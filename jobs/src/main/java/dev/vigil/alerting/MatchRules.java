@@ -4,7 +4,7 @@ import dev.vigil.sinks.MetricWindow;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.util.Collector;
 
-/** Pairs each window row with every rule that applies to its series. */
+/** Pairs each window row (without its histogram) with every rule that applies to its series. */
 public final class MatchRules implements FlatMapFunction<MetricWindow, RuleInput> {
     private static final long serialVersionUID = 1L;
 
@@ -16,9 +16,15 @@ public final class MatchRules implements FlatMapFunction<MetricWindow, RuleInput
 
     @Override
     public void flatMap(MetricWindow window, Collector<RuleInput> out) {
+        MetricWindow judged = null;
         for (SlaRule rule : rules.rules()) {
             if (rule.appliesTo(window)) {
-                out.collect(new RuleInput(rule.name(), window));
+                if (judged == null) {
+                    // Each pairing crosses the network and sits in the evaluator's state: leave the
+                    // histogram, which no rule reads, behind.
+                    judged = window.withoutHistogram();
+                }
+                out.collect(new RuleInput(rule.name(), judged));
             }
         }
     }
