@@ -98,6 +98,38 @@ class LatencyHistogramTest {
     }
 
     @Test
+    void pairsListEveryRecordedBucketExactlyAsHdrHistogramsOwnIteratorDoes() throws Exception {
+        Random random = new Random(7);
+        for (int round = 0; round < 200; round++) {
+            LatencyHistogram h = new LatencyHistogram();
+            int n = 1 + random.nextInt(round < 100 ? 50 : 5000);
+            for (int i = 0; i < n; i++) {
+                double ms = switch (round % 4) {
+                    case 0 -> Math.exp(3 + random.nextGaussian());     // requests
+                    case 1 -> random.nextDouble() * 0.05;              // cache lookups, down to 0 ns
+                    case 2 -> random.nextInt(3);                       // whole, including 0
+                    default -> Math.exp(8 + 3 * random.nextGaussian()); // seconds to hours
+                };
+                h.recordMillis(ms);
+            }
+            assertThat(h.toPairs()).as("round %d", round).isEqualTo(pairsByIterator(h));
+        }
+    }
+
+    /** The oracle: HdrHistogram's recorded-values iterator, the reference for what the buckets are. */
+    private static long[] pairsByIterator(LatencyHistogram h) throws Exception {
+        java.lang.reflect.Field f = LatencyHistogram.class.getDeclaredField("histogram");
+        f.setAccessible(true);
+        org.HdrHistogram.IntCountsHistogram hist = (org.HdrHistogram.IntCountsHistogram) f.get(h);
+        java.util.List<Long> out = new java.util.ArrayList<>();
+        for (org.HdrHistogram.HistogramIterationValue v : hist.recordedValues()) {
+            out.add(hist.highestEquivalentValue(v.getValueIteratedTo()));
+            out.add(v.getCountAtValueIteratedTo());
+        }
+        return out.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    @Test
     void emptyHistogramHasNoQuantileAndBadQIsRejected() {
         LatencyHistogram h = new LatencyHistogram();
         assertThat(h.quantileMillis(0.5)).isNaN();
