@@ -8,6 +8,9 @@ import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 
 /**
  * Writes alert transitions into {@code alerts}. Ids are deterministic and the insert skips an id that
@@ -47,10 +50,15 @@ public final class AlertsSink {
         ps.setString(8, a.metric());
         setDouble(ps, 9, a.value());
         setDouble(ps, 10, a.threshold());
-        ps.setObject(11, MetricWindowsSink.utc(a.windowStart()));
-        ps.setObject(12, MetricWindowsSink.utc(a.windowEnd()));
-        ps.setObject(13, MetricWindowsSink.utc(a.startedAt()));
+        ps.setObject(11, utc(a.windowStart()));
+        ps.setObject(12, utc(a.windowEnd()));
+        ps.setObject(13, utc(a.startedAt()));
         ps.setString(14, a.summary());
+    }
+
+    /** OffsetDateTime in UTC: a java.sql.Timestamp would be read in the JVM's default time zone. */
+    static OffsetDateTime utc(long epochMillis) {
+        return OffsetDateTime.ofInstant(Instant.ofEpochMilli(epochMillis), ZoneOffset.UTC);
     }
 
     private static void setDouble(PreparedStatement ps, int index, double v) throws SQLException {

@@ -1,0 +1,162 @@
+package dev.vigil.sinks.postgres;
+
+import dev.vigil.sinks.MetricWindow;
+import dev.vigil.stack.EmbeddedStack;
+import dev.vigil.stack.EmbeddedStackExtension;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
+import org.apache.flink.metrics.SimpleCounter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(EmbeddedStackExtension.class)
+class MetricWindowsWriterIT {
+
+    private static final long T = 1_764_000_000_000L;
+
+    @Test
+    void writesEveryFieldExactlyAndKeepsTheNewestVersionOfARowInABatch(EmbeddedStack stack) throws Exception {
+        String url = PostgresUrl.toJdbc(stack.postgres().createDatabase("writer_exact"));
+        SchemaMigrator.migrate(url);
+        SimpleCounter upserted = new SimpleCounter();
+        ManualTime time = new ManualTime();
+        MetricWindowsWriter writer = new MetricWindowsWriter(url, 1000, 200, 2, time, upserted);
+
+        MetricWindow request = row("request", "api", "GET /users/{id}", T, 100, 0.1 + 0.2,
+                new long[] {1_048_575, 60, 2_097_151, 40});
+        MetricWindow tricky = row("query", "db\tshard\\1", "SELECT \"x\"\nFROM ü 😀", T, 3, 1e-300, null);
+        MetricWindow cache = new MetricWindow("cache", "api", "plan_catalog", T, T + 60_000, 10, 1, 7L, 3L,
+                Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null);
+        MetricWindow first = row("request", "api", "*", T, 5, 1.0, new long[] {1000, 5});
+        MetricWindow refired = row("request", "api", "*", T, 6, 2.5, new long[] {1000, 5, 3000, 1});
+        for (MetricWindow w : List.of(request, tricky, cache, first, refired)) {
+            writer.write(w, null);
+        }
+        assertThat(read(url)).as("nothing before a flush").isEmpty();
+        assertThat(time.registered).as("a timer bounds how long a row waits").isEqualTo(1);
+
+        writer.flush(false);
+
+        Map<String, MetricWindow> rows = read(url);
+        assertThat(rows).hasSize(4);
+        assertThat(rows.get(MetricWindowsWriter.primaryKey(request))).isEqualTo(request);
+        assertThat(rows.get(MetricWindowsWriter.primaryKey(tricky))).isEqualTo(tricky);
+        assertThat(rows.get(MetricWindowsWriter.primaryKey(cache))).isEqualTo(cache);
+        assertThat(rows.get(MetricWindowsWriter.primaryKey(refired))).as("the re-fire replaced the first version")
+                .isEqualTo(refired);
+        assertThat(upserted.getCount()).isEqualTo(4);
+
+        // A later batch with a newer version updates the row in place.
+        MetricWindow later = row("request", "api", "GET /users/{id}", T, 101, 7.0, new long[] {1_048_575, 61});
+        writer.write(later, null);
+        writer.flush(true);
+        assertThat(read(url)).hasSize(4).containsEntry(MetricWindowsWriter.primaryKey(later), later);
+        writer.close();
+    }
+
+    @Test
+    void aFullBatchIsWrittenWithoutWaitingAndAConnectionLostBetweenBatchesIsReplaced(EmbeddedStack stack) throws Exception {
+        String url = PostgresUrl.toJdbc(stack.postgres().createDatabase("writer_batches"));
+        SchemaMigrator.migrate(url);
+        MetricWindowsWriter writer = new MetricWindowsWriter(url, 3, 200, 2, new ManualTime(), new SimpleCounter());
+        for (int i = 0; i < 3; i++) {
+            writer.write(row("request", "api", "r" + i, T, 1, 1.0, null), null);
+        }
+        assertThat(read(url)).hasSize(3);
+
+        try (Connection admin = DriverManager.getConnection(url); Statement s = admin.createStatement()) {
+            s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    + "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+        }
+        writer.write(row("request", "api", "after-reconnect", T, 1, 1.0, null), null);
+        writer.flush(true);
+        assertThat(read(url)).hasSize(4).containsKey(MetricWindowsWriter.primaryKey(
+                row("request", "api", "after-reconnect", T, 1, 1.0, null)));
+        writer.close();
+    }
+
+    private static MetricWindow row(String type, String service, String name, long start, long count, double p50,
+                                    long[] hist) {
+        return new MetricWindow(type, service, name, start, start + 60_000, count, count / 10, null, null,
+                0.5, 12.25, p50, 90.0, 95.5, 99.0, 123_456.789, 2e6, hist);
+    }
+
+    private static Map<String, MetricWindow> read(String url) throws SQLException {
+        Map<String, MetricWindow> rows = new HashMap<>();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT * FROM metric_windows")) {
+            while (rs.next()) {
+                MetricWindow w = new MetricWindow(rs.getString("type"), rs.getString("service"), rs.getString("name"),
+                        millis(rs, "window_start"), millis(rs, "window_end"), rs.getLong("count"), rs.getLong("errors"),
+                        nullableLong(rs, "hits"), nullableLong(rs, "misses"), dbl(rs, "min_ms"), dbl(rs, "mean_ms"),
+                        dbl(rs, "p50_ms"), dbl(rs, "p90_ms"), dbl(rs, "p95_ms"), dbl(rs, "p99_ms"), dbl(rs, "p999_ms"),
+                        dbl(rs, "max_ms"), longs(rs.getArray("latency_hist")));
+                assertThat(rs.getObject("updated_at")).isNotNull();
+                if (w.hitRate() != null) {
+                    assertThat(rs.getDouble("hit_rate")).isEqualTo(w.hitRate());
+                }
+                assertThat(rs.getDouble("error_rate")).isEqualTo(w.errorRate());
+                rows.put(MetricWindowsWriter.primaryKey(w), w);
+            }
+        }
+        return rows;
+    }
+
+    private static long millis(ResultSet rs, String column) throws SQLException {
+        return rs.getObject(column, OffsetDateTime.class).toInstant().toEpochMilli();
+    }
+
+    private static Long nullableLong(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    private static double dbl(ResultSet rs, String column) throws SQLException {
+        double v = rs.getDouble(column);
+        return rs.wasNull() ? Double.NaN : v;
+    }
+
+    private static long[] longs(Array array) throws SQLException {
+        if (array == null) {
+            return null;
+        }
+        Object[] values = (Object[]) array.getArray();
+        long[] out = new long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = ((Number) values[i]).longValue();
+        }
+        return out;
+    }
+
+    /** Counts timer registrations; the tests flush by hand. */
+    private static final class ManualTime implements ProcessingTimeService {
+        int registered;
+        final List<ProcessingTimeCallback> callbacks = new ArrayList<>();
+
+        @Override
+        public long getCurrentProcessingTime() {
+            return System.currentTimeMillis();
+        }
+
+        @Override
+        public ScheduledFuture<?> registerTimer(long time, ProcessingTimeCallback callback) {
+            registered++;
+            callbacks.add(callback);
+            return null;
+        }
+    }
+}
