@@ -84,7 +84,7 @@ public final class VigilJob {
     public static Streams writeOutputs(AggregationPipeline.Outputs outputs, PipelineConfig cfg) {
         // Key by primary key so every version of a row goes through one sink subtask, newest last.
         outputs.windows()
-                .keyBy(VigilJob::rowKey)
+                .keyBy(MetricWindowsSink::primaryKey)
                 .sinkTo(MetricWindowsSink.create(cfg.postgres(), 2_000, 200))
                 .uid("metric-windows-sink").name("PostgreSQL: metric_windows");
         outputs.deadLetters()
@@ -101,9 +101,6 @@ public final class VigilJob {
         return new Streams(outputs.windows(), outputs.deadLetters(), alerts);
     }
 
-    static String rowKey(MetricWindow w) {
-        return w.type() + '\u0000' + w.service() + '\u0000' + w.name() + '\u0000' + w.windowStart();
-    }
 
     /** The events source: bounded (earliest to the end offsets at start) or from the committed offsets. */
     public static KafkaSource<Decoded> kafkaSource(PipelineConfig cfg) {

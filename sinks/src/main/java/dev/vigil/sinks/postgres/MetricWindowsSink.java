@@ -36,6 +36,12 @@ public final class MetricWindowsSink implements Sink<MetricWindow> {
         return new MetricWindowsSink(PostgresUrl.toJdbc(url), batchSize, batchDelayMs);
     }
 
+    /** The row's primary key as one string: key the stream by it, and the writer keeps the newest per key. */
+    public static String primaryKey(MetricWindow w) {
+        return w.type() + '\u0000' + w.service() + '\u0000' + w.name() + '\u0000' + w.windowStart() + '\u0000'
+                + w.windowEnd();
+    }
+
     @Override
     public SinkWriter<MetricWindow> createWriter(WriterInitContext context) {
         return new MetricWindowsWriter(jdbcUrl, batchSize, batchDelayMs, 5, context.getProcessingTimeService(),

@@ -67,7 +67,7 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
 
     @Override
     public void write(MetricWindow row, Context context) throws IOException {
-        pending.put(primaryKey(row), row);
+        pending.put(MetricWindowsSink.primaryKey(row), row);
         if (pending.size() >= batchSize) {
             flush(false);
         } else if (!timerSet) {
@@ -80,9 +80,6 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
         }
     }
 
-    static String primaryKey(MetricWindow w) {
-        return w.type() + '\u0000' + w.service() + '\u0000' + w.name() + '\u0000' + w.windowStart() + '\u0000' + w.windowEnd();
-    }
 
     @Override
     public void flush(boolean endOfInput) throws IOException {

@@ -53,10 +53,10 @@ class MetricWindowsWriterIT {
 
         Map<String, MetricWindow> rows = read(url);
         assertThat(rows).hasSize(4);
-        assertThat(rows.get(MetricWindowsWriter.primaryKey(request))).isEqualTo(request);
-        assertThat(rows.get(MetricWindowsWriter.primaryKey(tricky))).isEqualTo(tricky);
-        assertThat(rows.get(MetricWindowsWriter.primaryKey(cache))).isEqualTo(cache);
-        assertThat(rows.get(MetricWindowsWriter.primaryKey(refired))).as("the re-fire replaced the first version")
+        assertThat(rows.get(MetricWindowsSink.primaryKey(request))).isEqualTo(request);
+        assertThat(rows.get(MetricWindowsSink.primaryKey(tricky))).isEqualTo(tricky);
+        assertThat(rows.get(MetricWindowsSink.primaryKey(cache))).isEqualTo(cache);
+        assertThat(rows.get(MetricWindowsSink.primaryKey(refired))).as("the re-fire replaced the first version")
                 .isEqualTo(refired);
         assertThat(upserted.getCount()).isEqualTo(4);
 
@@ -64,7 +64,7 @@ class MetricWindowsWriterIT {
         MetricWindow later = row("request", "api", "GET /users/{id}", T, 101, 7.0, new long[] {1_048_575, 61});
         writer.write(later, null);
         writer.flush(true);
-        assertThat(read(url)).hasSize(4).containsEntry(MetricWindowsWriter.primaryKey(later), later);
+        assertThat(read(url)).hasSize(4).containsEntry(MetricWindowsSink.primaryKey(later), later);
         writer.close();
     }
 
@@ -84,7 +84,7 @@ class MetricWindowsWriterIT {
         }
         writer.write(row("request", "api", "after-reconnect", T, 1, 1.0, null), null);
         writer.flush(true);
-        assertThat(read(url)).hasSize(4).containsKey(MetricWindowsWriter.primaryKey(
+        assertThat(read(url)).hasSize(4).containsKey(MetricWindowsSink.primaryKey(
                 row("request", "api", "after-reconnect", T, 1, 1.0, null)));
         writer.close();
     }
@@ -110,7 +110,7 @@ class MetricWindowsWriterIT {
                     assertThat(rs.getDouble("hit_rate")).isEqualTo(w.hitRate());
                 }
                 assertThat(rs.getDouble("error_rate")).isEqualTo(w.errorRate());
-                rows.put(MetricWindowsWriter.primaryKey(w), w);
+                rows.put(MetricWindowsSink.primaryKey(w), w);
             }
         }
         return rows;
