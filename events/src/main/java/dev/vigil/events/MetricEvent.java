@@ -136,5 +136,10 @@ public record MetricEvent(
             throw new InvalidEventException(
                     field + " must be 1-" + max + " characters, got " + length);
         }
+        // Stored in PostgreSQL text columns, which cannot hold NUL: one such event would fail every
+        // write of its batch, so it is rejected here, with the reason, like any other invalid event.
+        if (value.indexOf('\u0000') >= 0) {
+            throw new InvalidEventException(field + " must not contain the NUL character (\\u0000)");
+        }
     }
 }

@@ -143,6 +143,8 @@ class EventCodecTest {
                 arguments("empty name", query("\"name\":\"\""), "name must be 1-256 characters, got 0"),
                 arguments("long name", query("\"name\":\"" + "n".repeat(257) + "\""), "name must be 1-256 characters, got 257"),
                 arguments("name as object", query("\"name\":{}"), "field \"name\" must be a string, got an object"),
+                arguments("NUL in service", query("\"service\":\"a\\u0000b\""), "service must not contain the NUL character (\\u0000)"),
+                arguments("NUL in name", query("\"name\":\"\\u0000\""), "name must not contain the NUL character (\\u0000)"),
                 arguments("duration as string", query("\"duration_ms\":\"12\""), "field \"duration_ms\" must be a number, got a string"),
                 arguments("negative duration", query("\"duration_ms\":-0.5"), "duration_ms must be >= 0, got -0.5"),
                 arguments("error as string", query("\"error\":\"false\""), "field \"error\" must be a boolean, got a string"),
