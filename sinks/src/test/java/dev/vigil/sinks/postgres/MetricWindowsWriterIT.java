@@ -8,13 +8,10 @@ import org.apache.flink.metrics.SimpleCounter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -97,49 +94,12 @@ class MetricWindowsWriterIT {
 
     private static Map<String, MetricWindow> read(String url) throws SQLException {
         Map<String, MetricWindow> rows = new HashMap<>();
-        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT * FROM metric_windows")) {
-            while (rs.next()) {
-                MetricWindow w = new MetricWindow(rs.getString("type"), rs.getString("service"), rs.getString("name"),
-                        millis(rs, "window_start"), millis(rs, "window_end"), rs.getLong("count"), rs.getLong("errors"),
-                        nullableLong(rs, "hits"), nullableLong(rs, "misses"), dbl(rs, "min_ms"), dbl(rs, "mean_ms"),
-                        dbl(rs, "p50_ms"), dbl(rs, "p90_ms"), dbl(rs, "p95_ms"), dbl(rs, "p99_ms"), dbl(rs, "p999_ms"),
-                        dbl(rs, "max_ms"), longs(rs.getArray("latency_hist")));
-                assertThat(rs.getObject("updated_at")).isNotNull();
-                if (w.hitRate() != null) {
-                    assertThat(rs.getDouble("hit_rate")).isEqualTo(w.hitRate());
-                }
-                assertThat(rs.getDouble("error_rate")).isEqualTo(w.errorRate());
-                rows.put(MetricWindowsSink.primaryKey(w), w);
-            }
-        }
+        MetricWindowsTable.readAll(url).forEach(w -> rows.put(MetricWindowsSink.primaryKey(w), w));
+        // The columns a MetricWindow derives rather than holds: same arithmetic in PostgreSQL as in Java.
+        assertThat(MetricWindowsTable.count(url, "updated_at IS NULL OR error_rate <> errors::float8 / count "
+                + "OR hit_rate IS DISTINCT FROM CASE WHEN hits + misses > 0 THEN hits::float8 / (hits + misses) END"))
+                .isZero();
         return rows;
-    }
-
-    private static long millis(ResultSet rs, String column) throws SQLException {
-        return rs.getObject(column, OffsetDateTime.class).toInstant().toEpochMilli();
-    }
-
-    private static Long nullableLong(ResultSet rs, String column) throws SQLException {
-        long v = rs.getLong(column);
-        return rs.wasNull() ? null : v;
-    }
-
-    private static double dbl(ResultSet rs, String column) throws SQLException {
-        double v = rs.getDouble(column);
-        return rs.wasNull() ? Double.NaN : v;
-    }
-
-    private static long[] longs(Array array) throws SQLException {
-        if (array == null) {
-            return null;
-        }
-        Object[] values = (Object[]) array.getArray();
-        long[] out = new long[values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[i] = ((Number) values[i]).longValue();
-        }
-        return out;
     }
 
     /** Counts timer registrations; the tests flush by hand. */
