@@ -113,12 +113,6 @@ public record MetricEvent(
                 NO_STATUS, null, NO_COUNT, false, null, items);
     }
 
-    /** The same event under another name (the cardinality guard folds excess names into one). */
-    public MetricEvent withName(String newName) {
-        return new MetricEvent(type, ts, service, newName, instance, durationMs, error, status, method, rows,
-                hit, level, items);
-    }
-
     public boolean hasDuration() {
         return !Double.isNaN(durationMs);
     }

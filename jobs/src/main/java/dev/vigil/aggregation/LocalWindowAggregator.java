@@ -18,8 +18,8 @@ import java.util.TreeMap;
 /**
  * The local half of a local-global aggregation, chained to the Kafka source: folds each event into a
  * per-(series, window) accumulator of this subtask and sends the accumulators on instead of the events,
- * so what crosses the network is one partial per series and window, not one record per event. The
- * series windows downstream merge the partials of all subtasks ({@link ServiceWindows}).
+ * so what crosses the network is one partial per series and window, not one record per event.
+ * {@link ServiceWindows} downstream merges the partials of all subtasks.
  *
  * <p>A partial leaves when this subtask's watermark passes its window's end, just before that watermark
  * is forwarded, so downstream it is never late; before each checkpoint barrier, so this operator has no
