@@ -30,8 +30,8 @@ final class BenchCommand implements Runnable {
                 "Pre-loads N events into an embedded Kafka topic, then runs four bounded jobs over it, one after "
                         + "another, each in its own local Flink cluster with the same parallelism: decode-only (the "
                         + "limit), the real Vigil job (with PostgreSQL and Redis sinks), the naive approach (every value "
-                        + "kept in window state and sorted) and Flink SQL (TUMBLE windows, PERCENTILE). Checks that they "
-                        + "agree, then prints:",
+                        + "kept in window state and sorted) and Flink SQL (TUMBLE windows, PERCENTILE), after one "
+                        + "untimed decode-only run that warms the JVM up. Checks that they agree, then prints:",
                 "pipeline-bench events=<N> decode_eps=<a> vigil_eps=<b> naive_eps=<c> flinksql_eps=<d> "
                         + "vigil_vs_decode=<b/a> vigil_vs_naive=<b/c> vigil_vs_flinksql=<b/d> vigil_peak_heap_mb=<h>"
             })
