@@ -1,6 +1,7 @@
 package dev.vigil.bench.pipeline;
 
 import dev.vigil.events.MetricEvent;
+import dev.vigil.jobs.CollectingSink;
 import dev.vigil.jobs.PipelineConfig;
 import dev.vigil.jobs.VigilJob;
 import dev.vigil.jobs.Watermarks;

@@ -8,28 +8,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
-/** A Sink V2 that keeps everything it receives in this JVM (MiniCluster tests), under a name. */
-final class CollectingSink<T> implements Sink<T> {
+/**
+ * Keeps what a local run ({@link LocalRunner}, a MiniCluster) emits, in this JVM and under a name, to be
+ * read after the run: for tests and for benchmarks that compare runs. Useless on a real cluster.
+ */
+public final class CollectingSink<T> implements Sink<T> {
     private static final long serialVersionUID = 1L;
-    private static final Map<String, List<Object>> RECEIVED = new ConcurrentHashMap<>();
-
+    private static final Map<String, ConcurrentLinkedQueue<Object>> RECEIVED = new ConcurrentHashMap<>();
     private final String name;
 
-    CollectingSink(String name) {
+    public CollectingSink(String name) {
         this.name = name;
-        RECEIVED.put(name, new CopyOnWriteArrayList<>());
+        RECEIVED.put(name, new ConcurrentLinkedQueue<>());
     }
 
     @SuppressWarnings("unchecked")
-    List<T> received() {
-        return new ArrayList<>((List<T>) (List<?>) RECEIVED.get(name));
+    public List<T> received() {
+        return new ArrayList<>((ConcurrentLinkedQueue<T>) (ConcurrentLinkedQueue<?>) RECEIVED.get(name));
     }
 
     @Override
     public SinkWriter<T> createWriter(WriterInitContext context) {
-        List<Object> target = RECEIVED.get(name);
+        ConcurrentLinkedQueue<Object> target = RECEIVED.get(name);
         return new SinkWriter<>() {
             @Override
             public void write(T element, Context ctx) {
