@@ -84,7 +84,8 @@ public final class ServiceWindows extends KeyedProcessFunction<ServiceKey, Serie
         Tuple2<Long, String> key = Tuple2.of(start, partial.series().name());
         WindowAccumulator acc = series.get(key);
         if (acc == null) {
-            key.f1 = admit(partial, ctx, watermark);
+            // A name new to this window: kept under its own name, or merged under OTHER past the limit.
+            key = Tuple2.of(start, admit(partial, ctx, watermark));
             acc = series.get(key);
         }
         if (acc == null) {
@@ -128,16 +129,12 @@ public final class ServiceWindows extends KeyedProcessFunction<ServiceKey, Serie
         for (long start : starts) {
             long maxTimestamp = start + windowSizeMs - 1;
             if (maxTimestamp == timestamp) {
-                fire(ctx.getCurrentKey(), start, out);
+                out.collect(rollup(ctx.getCurrentKey(), start, out)); // every series of the window, then '*'
             }
             if (maxTimestamp + allowedLatenessMs <= timestamp) {
                 forget(start);
             }
         }
-    }
-
-    private void fire(ServiceKey service, long start, Collector<SeriesWindow> out) throws Exception {
-        out.collect(rollup(service, start, out));
     }
 
     /** Merges the window's series into the rollup; emits each series to {@code out} on the way unless null. */
