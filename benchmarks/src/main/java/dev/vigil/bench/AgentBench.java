@@ -1,7 +1,7 @@
 package dev.vigil.bench;
 
-import dev.vigil.agent.AgentDropPathBenchmark;
-import dev.vigil.agent.AgentRecordBenchmark;
+import dev.vigil.bench.agent.AgentDropPathBenchmark;
+import dev.vigil.bench.agent.AgentRecordBenchmark;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;

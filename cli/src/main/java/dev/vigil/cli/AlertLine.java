@@ -1,6 +1,6 @@
 package dev.vigil.cli;
 
-import dev.vigil.sinks.AlertEvent;
+import dev.vigil.model.AlertEvent;
 
 import java.time.Instant;
 import java.time.ZoneOffset;

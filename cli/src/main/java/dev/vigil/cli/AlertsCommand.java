@@ -1,6 +1,7 @@
 package dev.vigil.cli;
 
-import dev.vigil.sinks.AlertEvent;
+import dev.vigil.model.AlertEvent;
+import dev.vigil.sinks.redis.AlertPayload;
 import dev.vigil.sinks.redis.AlertChannels;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -52,7 +53,7 @@ final class AlertsCommand implements Callable<Integer> {
                         @Override
                         public void onMessage(String ch, String message) {
                             try {
-                                out.println(AlertLine.format(AlertEvent.fromJson(message)));
+                                out.println(AlertLine.format(AlertPayload.fromJson(message)));
                             } catch (RuntimeException e) {
                                 out.println("unreadable alert on " + ch + ": " + message);
                             }

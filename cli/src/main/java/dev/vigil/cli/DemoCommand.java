@@ -1,6 +1,5 @@
 package dev.vigil.cli;
 
-import dev.vigil.alerting.SlaRules;
 import dev.vigil.demo.DemoTimeline;
 import dev.vigil.demo.Incident;
 import dev.vigil.demo.SimulatedTraffic;
@@ -9,7 +8,8 @@ import dev.vigil.jobs.DurationConverter;
 import dev.vigil.jobs.LocalRunner;
 import dev.vigil.jobs.PipelineConfig;
 import dev.vigil.jobs.VigilJob;
-import dev.vigil.sinks.AlertEvent;
+import dev.vigil.model.AlertEvent;
+import dev.vigil.sinks.redis.AlertPayload;
 import dev.vigil.sinks.redis.AlertChannels;
 import dev.vigil.stack.EmbeddedStack;
 import org.apache.flink.core.execution.JobClient;
@@ -33,7 +33,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.UnaryOperator;
 
 @Command(
         name = "demo",
@@ -90,11 +89,20 @@ final class DemoCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
 
         int webUiPort = freePort();
-        PipelineConfig cfg = new PipelineConfig(stack.kafkaBootstrapServers(), Topics.EVENTS, Topics.DEAD_LETTER,
-                "vigil-demo", stack.postgresJdbcUrl(), stack.redisUrl(), false, window, Duration.ofMinutes(2),
-                Duration.ofSeconds(2), Duration.ofSeconds(5), 2000, Duration.ofSeconds(10), 2, SlaRules.defaults());
+        PipelineConfig cfg = PipelineConfig.builder()
+                .kafka(stack.kafkaBootstrapServers())
+                .groupId("vigil-demo")
+                .postgres(stack.postgresJdbcUrl())
+                .redis(stack.redisUrl())
+                .window(window)
+                // The simulated services send in event-time order, so the watermark may follow closely.
+                .outOfOrderness(Duration.ofSeconds(2))
+                .idleTimeout(Duration.ofSeconds(5))
+                .checkpointInterval(Duration.ofSeconds(10))
+                .parallelism(2)
+                .build();
         StreamExecutionEnvironment env = LocalRunner.environment(cfg, webUiPort);
-        VigilJob.build(env, cfg, UnaryOperator.identity());
+        VigilJob.assemble(env, cfg);
         job = env.executeAsync("vigil-demo");
 
         out.println();
@@ -192,7 +200,7 @@ final class DemoCommand implements Callable<Integer> {
                 alertCount.incrementAndGet();
                 synchronized (out) {
                     clearProgress(out);
-                    out.println(AlertLine.format(AlertEvent.fromJson(message)));
+                    out.println(AlertLine.format(AlertPayload.fromJson(message)));
                     out.flush();
                 }
             }

@@ -23,7 +23,7 @@ final class MigrateCommand implements Callable<Integer> {
     public Integer call() {
         SchemaMigrator.Result result = SchemaMigrator.migrate(postgres);
         System.out.printf("migrated %s: %d migration(s) applied, schema version %s%n",
-                PostgresUrl.redact(PostgresUrl.toJdbc(postgres)), result.migrationsApplied(), result.schemaVersion());
+                PostgresUrl.parse(postgres), result.migrationsApplied(), result.schemaVersion());
         return 0;
     }
 }

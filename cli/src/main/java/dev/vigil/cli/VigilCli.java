@@ -12,13 +12,13 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Vigil: streaming SLA metrics. Agents send events to Kafka, Flink computes windowed "
                 + "percentiles and rates into PostgreSQL, SLA alerts go out on Redis.",
+        footer = {"", "Benchmarks: ./vigil bench --help (they run from the benchmarks module, not from this command).", ""},
         subcommands = {
             DemoCommand.class,
             StackCommand.class,
             RunCommand.class,
             AlertsCommand.class,
             MigrateCommand.class,
-            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class VigilCli implements Runnable {

@@ -1,8 +1,9 @@
 package dev.vigil.cli;
 
-import dev.vigil.sinks.AlertEvent;
+import dev.vigil.model.AlertEvent;
+import dev.vigil.sinks.redis.AlertPayload;
 import dev.vigil.stack.EmbeddedStack;
-import dev.vigil.stack.EmbeddedStackExtension;
+import dev.vigil.testing.EmbeddedStackExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import redis.clients.jedis.JedisPooled;
@@ -32,8 +33,8 @@ class AlertsCommandIT {
         try (JedisPooled jedis = new JedisPooled(URI.create(stack.redisUrl()))) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             // Publish until the subscriber is there (PUBLISH returns the number of receivers).
-            while (jedis.publish("vigil:alerts:checkout", mine.toJson()) == 0 && System.nanoTime() < deadline) {
-                jedis.publish("vigil:alerts:search", other.toJson());
+            while (jedis.publish("vigil:alerts:checkout", AlertPayload.toJson(mine)) == 0 && System.nanoTime() < deadline) {
+                jedis.publish("vigil:alerts:search", AlertPayload.toJson(other));
                 Thread.sleep(50);
             }
         }

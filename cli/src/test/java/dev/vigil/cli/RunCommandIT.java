@@ -3,7 +3,7 @@ package dev.vigil.cli;
 import dev.vigil.events.EventCodec;
 import dev.vigil.events.MetricEvent;
 import dev.vigil.stack.EmbeddedStack;
-import dev.vigil.stack.EmbeddedStackExtension;
+import dev.vigil.testing.EmbeddedStackExtension;
 import dev.vigil.stack.TopicSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;

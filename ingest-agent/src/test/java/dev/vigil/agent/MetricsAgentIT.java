@@ -6,7 +6,7 @@ import dev.vigil.events.EventType;
 import dev.vigil.events.MetricEvent;
 import dev.vigil.stack.EmbeddedKafkaBroker;
 import dev.vigil.stack.EmbeddedStack;
-import dev.vigil.stack.EmbeddedStackExtension;
+import dev.vigil.testing.EmbeddedStackExtension;
 import dev.vigil.stack.TopicSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -12,7 +12,7 @@ import java.nio.ByteBuffer;
  * Latency distribution of one window and series: an HdrHistogram of nanoseconds.
  *
  * <p>Two significant digits give buckets at most 1/128 (0.78%) of their value wide, which keeps every
- * reported quantile within the 1% the contract allows. Nanoseconds, not microseconds: rounding a 20 µs
+ * reported quantile within the 1% the contract (docs/contracts.md) allows. Nanoseconds, not microseconds: rounding a 20 µs
  * cache lookup to whole microseconds alone costs 2.5%. Auto-resizing means a window of fast requests
  * holds a short counts array; int counts are enough for one window and halve the memory.
  *

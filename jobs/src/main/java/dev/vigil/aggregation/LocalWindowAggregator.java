@@ -1,7 +1,7 @@
 package dev.vigil.aggregation;
 
 import dev.vigil.events.MetricEvent;
-import dev.vigil.jobs.source.DeadLetter;
+import dev.vigil.model.DeadLetter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;

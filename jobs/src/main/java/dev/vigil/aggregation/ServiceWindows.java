@@ -1,6 +1,6 @@
 package dev.vigil.aggregation;
 
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.model.MetricWindow;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -98,7 +98,7 @@ public final class ServiceWindows extends KeyedProcessFunction<ServiceKey, Serie
         if (maxTimestamp <= watermark) {
             // The window has fired already: its row and the rollup change with this late partial.
             out.collect(result(ctx.getCurrentKey(), start, key.f1, acc));
-            out.collect(rollup(ctx.getCurrentKey(), start, null));
+            out.collect(rollup(ctx.getCurrentKey(), start, seriesOf(start)));
         }
     }
 
@@ -129,7 +129,7 @@ public final class ServiceWindows extends KeyedProcessFunction<ServiceKey, Serie
         for (long start : starts) {
             long maxTimestamp = start + windowSizeMs - 1;
             if (maxTimestamp == timestamp) {
-                out.collect(rollup(ctx.getCurrentKey(), start, out)); // every series of the window, then '*'
+                fire(ctx.getCurrentKey(), start, out);
             }
             if (maxTimestamp + allowedLatenessMs <= timestamp) {
                 forget(start);
@@ -137,18 +137,35 @@ public final class ServiceWindows extends KeyedProcessFunction<ServiceKey, Serie
         }
     }
 
-    /** Merges the window's series into the rollup; emits each series to {@code out} on the way unless null. */
-    private SeriesWindow rollup(ServiceKey service, long start, Collector<SeriesWindow> out) throws Exception {
+    /** Emits every series of the window, then its rollup. */
+    private void fire(ServiceKey service, long start, Collector<SeriesWindow> out) throws Exception {
+        List<Map.Entry<Tuple2<Long, String>, WindowAccumulator>> window = seriesOf(start);
+        for (Map.Entry<Tuple2<Long, String>, WindowAccumulator> e : window) {
+            out.collect(result(service, start, e.getKey().f1, e.getValue()));
+        }
+        out.collect(rollup(service, start, window));
+    }
+
+    /** The window's series merged into one: the (type, service) rollup, name {@code *}. */
+    private SeriesWindow rollup(ServiceKey service, long start,
+                                List<Map.Entry<Tuple2<Long, String>, WindowAccumulator>> window) {
         WindowAccumulator total = new WindowAccumulator();
+        for (Map.Entry<Tuple2<Long, String>, WindowAccumulator> e : window) {
+            total.merge(e.getValue());
+        }
+        return new SeriesWindow(new SeriesKey(service.type(), service.service(), MetricWindow.ROLLUP_NAME), start,
+                start + windowSizeMs, total);
+    }
+
+    /** The (key, accumulator) entries of the window starting at {@code start}. */
+    private List<Map.Entry<Tuple2<Long, String>, WindowAccumulator>> seriesOf(long start) throws Exception {
+        List<Map.Entry<Tuple2<Long, String>, WindowAccumulator>> window = new ArrayList<>();
         for (Map.Entry<Tuple2<Long, String>, WindowAccumulator> e : series.entries()) {
             if (e.getKey().f0 == start) {
-                if (out != null) {
-                    out.collect(result(service, start, e.getKey().f1, e.getValue()));
-                }
-                total.merge(e.getValue());
+                window.add(e);
             }
         }
-        return new SeriesWindow(rollupKey(service), start, start + windowSizeMs, total);
+        return window;
     }
 
     private void forget(long start) throws Exception {
@@ -168,9 +185,5 @@ public final class ServiceWindows extends KeyedProcessFunction<ServiceKey, Serie
 
     private SeriesWindow result(ServiceKey service, long start, String name, WindowAccumulator acc) {
         return new SeriesWindow(new SeriesKey(service.type(), service.service(), name), start, start + windowSizeMs, acc);
-    }
-
-    private static SeriesKey rollupKey(ServiceKey service) {
-        return new SeriesKey(service.type(), service.service(), MetricWindow.ROLLUP_NAME);
     }
 }

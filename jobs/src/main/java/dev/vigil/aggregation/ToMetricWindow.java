@@ -1,7 +1,7 @@
 package dev.vigil.aggregation;
 
 import dev.vigil.events.EventType;
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.model.MetricWindow;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.metrics.Counter;

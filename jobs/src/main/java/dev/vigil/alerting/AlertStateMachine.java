@@ -1,7 +1,8 @@
 package dev.vigil.alerting;
 
-import dev.vigil.sinks.AlertEvent;
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.model.AlertEvent;
+import dev.vigil.model.CompositeKey;
+import dev.vigil.model.MetricWindow;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -128,7 +129,7 @@ public final class AlertStateMachine {
 
     /** Same rule, series, window and event: same id, whatever run produced it. */
     static String alertId(String rule, String type, String service, String name, long windowStart, String event) {
-        String key = String.join("\u0000", rule, type, service, name, Long.toString(windowStart), event);
+        String key = CompositeKey.of(rule, type, service, name, Long.toString(windowStart), event);
         return UUID.nameUUIDFromBytes(key.getBytes(StandardCharsets.UTF_8)).toString();
     }
 

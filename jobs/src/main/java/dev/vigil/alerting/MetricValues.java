@@ -1,6 +1,6 @@
 package dev.vigil.alerting;
 
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.model.MetricWindow;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,10 +1,11 @@
 package dev.vigil.alerting;
 
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.model.CompositeKey;
+import dev.vigil.model.MetricWindow;
 
 /** A window row paired with one rule that judges it; keyed by (rule, series). */
 public record RuleInput(String rule, MetricWindow window) {
     public String key() {
-        return rule + '\u0000' + window.type() + '\u0000' + window.service() + '\u0000' + window.name();
+        return CompositeKey.of(rule, window.type(), window.service(), window.name());
     }
 }

@@ -1,6 +1,6 @@
 package dev.vigil.alerting;
 
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.model.MetricWindow;
 
 import java.io.Serializable;
 import java.util.List;

@@ -19,7 +19,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * A validated set of SLA rules, loaded from YAML: the shipped defaults (the contract's SLA table) or a
+ * A validated set of SLA rules, loaded from YAML: the shipped defaults (the SLA table of docs/contracts.md) or a
  * user's {@code --rules FILE}, which replaces them. Every mistake is reported before the job starts,
  * naming the rule and the field:
  *
@@ -57,7 +57,7 @@ public final class SlaRules implements Serializable {
         return rules;
     }
 
-    /** The shipped defaults: the SLA table of the contract. */
+    /** The shipped defaults: the SLA table of docs/contracts.md, section 7. */
     public static SlaRules defaults() {
         try (InputStream in = SlaRules.class.getClassLoader().getResourceAsStream(DEFAULTS)) {
             if (in == null) {

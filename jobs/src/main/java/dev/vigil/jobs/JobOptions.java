@@ -1,7 +1,9 @@
 package dev.vigil.jobs;
 
+import dev.vigil.aggregation.AggregationSettings;
 import dev.vigil.alerting.SlaRules;
 import dev.vigil.events.Topics;
+import dev.vigil.sinks.postgres.BatchSettings;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
@@ -71,13 +73,59 @@ public final class JobOptions {
             description = "Operator parallelism; 0 = the cluster's default (default: ${DEFAULT-VALUE}).")
     int parallelism;
 
+    @Option(names = "--max-buffered-partials", paramLabel = "N",
+            defaultValue = "" + AggregationSettings.DEFAULT_MAX_BUFFERED_PARTIALS,
+            description = "Window partials one source subtask buffers before sending them all on; bounds its memory "
+                    + "(about 12 KB each) (default: ${DEFAULT-VALUE}).")
+    int maxBufferedPartials;
+
+    @Option(names = "--windows-batch-size", paramLabel = "N", defaultValue = "2000",
+            description = "metric_windows rows per write (default: ${DEFAULT-VALUE}).")
+    int windowsBatchSize;
+
+    @Option(names = "--alerts-batch-size", paramLabel = "N", defaultValue = "100",
+            description = "alerts rows per write (default: ${DEFAULT-VALUE}).")
+    int alertsBatchSize;
+
+    @Option(names = "--sink-flush-interval", paramLabel = "DURATION", defaultValue = "200ms",
+            converter = DurationConverter.class,
+            description = "Longest a row waits for its batch before it is written to PostgreSQL (default: ${DEFAULT-VALUE}).")
+    Duration sinkFlushInterval;
+
+    @Option(names = "--sink-retries", paramLabel = "N", defaultValue = "5",
+            description = "Attempts per PostgreSQL batch, each on a new connection, before the job restarts from "
+                    + "its last checkpoint (default: ${DEFAULT-VALUE}).")
+    int sinkRetries;
+
+    @Option(names = "--redis-timeout", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
+            description = "Connect and socket timeout of each Redis call (default: ${DEFAULT-VALUE}).")
+    Duration redisTimeout;
+
     /**
      * The immutable configuration; throws IllegalArgumentException naming the bad option, or
      * RuleValidationException naming the bad rule and field.
      */
     public PipelineConfig toConfig() {
-        return new PipelineConfig(kafka, eventsTopic, dlqTopic, groupId, postgres, redis, bounded, window,
-                allowedLateness, outOfOrderness, idleTimeout, maxNames, checkpointInterval, parallelism,
-                rules == null ? SlaRules.defaults() : SlaRules.load(rules));
+        return PipelineConfig.builder()
+                .kafka(kafka)
+                .postgres(postgres)
+                .redis(redis)
+                .eventsTopic(eventsTopic)
+                .deadLetterTopic(dlqTopic)
+                .groupId(groupId)
+                .bounded(bounded)
+                .window(window)
+                .allowedLateness(allowedLateness)
+                .outOfOrderness(outOfOrderness)
+                .idleTimeout(idleTimeout)
+                .maxNamesPerService(maxNames)
+                .maxBufferedPartials(maxBufferedPartials)
+                .checkpointInterval(checkpointInterval)
+                .parallelism(parallelism)
+                .windowsSink(new BatchSettings(windowsBatchSize, sinkFlushInterval, sinkRetries))
+                .alertsSink(new BatchSettings(alertsBatchSize, sinkFlushInterval, sinkRetries))
+                .redisTimeout(redisTimeout)
+                .rules(rules == null ? SlaRules.defaults() : SlaRules.load(rules))
+                .build();
     }
 }

@@ -1,18 +1,17 @@
 package dev.vigil.jobs;
 
-import dev.vigil.events.MetricEvent;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.FileUtils;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.function.UnaryOperator;
+import java.util.function.Consumer;
 
 /**
  * Runs the pipeline in a Flink cluster inside this JVM (a MiniCluster): {@code vigil run}, the demo and
@@ -23,17 +22,22 @@ public final class LocalRunner {
     private LocalRunner() {
     }
 
-    /** Runs until the job ends: for a bounded run, once every window is written. */
+    /** Runs the Vigil job until it ends: for a bounded run, once every window is written. */
     public static JobExecutionResult run(PipelineConfig cfg) throws Exception {
-        return run(cfg, UnaryOperator.identity());
+        return run(cfg, env -> VigilJob.assemble(env, cfg));
     }
 
-    public static JobExecutionResult run(PipelineConfig cfg, UnaryOperator<DataStream<MetricEvent>> afterDecode)
+    /**
+     * Runs the graph {@code assembly} adds, in a local cluster configured from {@code cfg}, until it
+     * ends; its checkpoint folder is deleted afterwards. Tests use it to put their own adapters around
+     * {@link VigilPipeline}.
+     */
+    public static JobExecutionResult run(PipelineConfig cfg, Consumer<StreamExecutionEnvironment> assembly)
             throws Exception {
         Path checkpoints = newCheckpointsDirectory();
         try {
             StreamExecutionEnvironment env = environment(cfg, 0, checkpoints);
-            VigilJob.build(env, cfg, afterDecode);
+            assembly.accept(env);
             return env.execute("vigil");
         } finally {
             deleteRecursively(checkpoints);
@@ -82,14 +86,8 @@ public final class LocalRunner {
     }
 
     private static void deleteRecursively(Path dir) {
-        if (!java.nio.file.Files.exists(dir)) {
-            return;
-        }
-        try (var paths = java.nio.file.Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException | RuntimeException e) {
-            // a cache folder: leaving it is harmless
-        }
+        // A cache folder: leaving it behind is harmless, so a failure to delete it is not an error.
+        FileUtils.deleteDirectoryQuietly(dir.toFile());
     }
 
     /** {@code ~/.cache/vigil/checkpoints} (or under {@code -Dvigil.cache.dir}, or {@code $XDG_CACHE_HOME/vigil}). */

@@ -1,17 +1,13 @@
 package dev.vigil.jobs;
 
-import dev.vigil.aggregation.AggregationPipeline;
-import dev.vigil.alerting.AlertingPipeline;
-import dev.vigil.events.MetricEvent;
-import dev.vigil.jobs.source.DeadLetter;
-import dev.vigil.jobs.source.DeadLetterSerializer;
-import dev.vigil.jobs.source.Decoded;
-import dev.vigil.jobs.source.KafkaRecordDecoder;
-import dev.vigil.sinks.AlertEvent;
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.jobs.kafka.DeadLetterSerializer;
+import dev.vigil.jobs.kafka.KafkaRecordDecoder;
+import dev.vigil.model.AlertEvent;
+import dev.vigil.model.DeadLetter;
+import dev.vigil.model.Decoded;
 import dev.vigil.sinks.postgres.AlertsSink;
-import dev.vigil.sinks.redis.RedisAlertSink;
 import dev.vigil.sinks.postgres.MetricWindowsSink;
+import dev.vigil.sinks.redis.RedisAlertSink;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -21,14 +17,15 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import picocli.CommandLine;
 
-import java.time.Duration;
-import java.util.function.UnaryOperator;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The Vigil pipeline job: Kafka → decode → windows → PostgreSQL, invalid and late records → DLQ.
+ * The Vigil job assembled for real: Kafka in; PostgreSQL, Redis and the Kafka dead-letter topic out.
+ * This is the one place the adapters are wired to {@link VigilPipeline}.
  *
  * <p>{@code main} is what {@code flink run vigil-jobs.jar --kafka … --postgres …} calls; {@code vigil run}
- * builds the same graph with {@link #build} in a local cluster.
+ * and the demo assemble the same graph with {@link #assemble} in a local cluster.
  */
 public final class VigilJob {
 
@@ -48,7 +45,7 @@ public final class VigilJob {
         PipelineConfig cfg = options.toConfig();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, cfg);
-        build(env, cfg, UnaryOperator.identity());
+        assemble(env, cfg);
         env.execute("vigil");
     }
 
@@ -63,44 +60,34 @@ public final class VigilJob {
         }
     }
 
-    /** Adds the whole pipeline, Kafka in and PostgreSQL/Kafka out, to {@code env}. */
-    /** The job's result streams, each already connected to its sink. */
-    public record Streams(DataStream<MetricWindow> windows, DataStream<DeadLetter> deadLetters,
-                          DataStream<AlertEvent> alerts) {
+    /** Adds the whole job to {@code env}: the Kafka input, the pipeline and its real output ports. */
+    public static VigilPipeline.Streams assemble(StreamExecutionEnvironment env, PipelineConfig cfg) {
+        return VigilPipeline.build(kafkaInput(env, cfg), cfg.aggregation(), cfg.rules(), ports(cfg));
     }
 
-    public static Streams build(StreamExecutionEnvironment env, PipelineConfig cfg,
-                                UnaryOperator<DataStream<MetricEvent>> afterDecode) {
-        DataStream<Decoded> decoded = env
-                .fromSource(kafkaSource(cfg), Watermarks.forDecoded(cfg), "Kafka: " + cfg.eventsTopic())
+    /** The events topic, decoded in the source, with per-partition event-time watermarks. */
+    public static DataStream<Decoded> kafkaInput(StreamExecutionEnvironment env, PipelineConfig cfg) {
+        return env.fromSource(kafkaSource(cfg), Watermarks.forDecoded(cfg), "Kafka: " + cfg.eventsTopic())
                 .uid("kafka-source");
-        return writeOutputs(AggregationPipeline.build(decoded, cfg, afterDecode), cfg);
     }
 
     /**
-     * Window rows to PostgreSQL, dead letters to the DLQ topic; SLA rules judge the rows, and alert
-     * transitions go to the {@code alerts} table and, with {@code --redis}, to Redis.
+     * Window rows to {@code metric_windows}, dead letters to the DLQ topic, alert transitions to the
+     * {@code alerts} table and, with a Redis URL, to Redis.
      */
-    public static Streams writeOutputs(AggregationPipeline.Outputs outputs, PipelineConfig cfg) {
-        // Key by primary key so every version of a row goes through one sink subtask, newest last.
-        outputs.windows()
-                .keyBy(MetricWindowsSink::primaryKey)
-                .sinkTo(MetricWindowsSink.create(cfg.postgres(), 2_000, 200))
-                .uid("metric-windows-sink").name("PostgreSQL: metric_windows");
-        outputs.deadLetters()
-                .sinkTo(deadLetterSink(cfg))
-                .uid("dead-letter-sink").name("Kafka: " + cfg.deadLetterTopic());
-
-        DataStream<AlertEvent> alerts = AlertingPipeline.build(outputs.windows(), cfg.rules());
-        alerts.sinkTo(AlertsSink.create(cfg.postgres()))
-                .uid("alerts-sink").name("PostgreSQL: alerts");
+    public static VigilPipeline.Ports ports(PipelineConfig cfg) {
+        List<OutputPort<AlertEvent>> alerts = new ArrayList<>();
+        alerts.add(new OutputPort<>("alerts-sink", "PostgreSQL: alerts", AlertsSink.create(cfg.postgres(), cfg.alertsSink())));
         if (cfg.redis() != null) {
-            alerts.sinkTo(new RedisAlertSink(cfg.redis(), Duration.ofSeconds(2)))
-                    .uid("redis-alerts-sink").name("Redis: vigil:alerts");
+            alerts.add(new OutputPort<>("redis-alerts-sink", "Redis: vigil:alerts",
+                    new RedisAlertSink(cfg.redis(), cfg.redisTimeout())));
         }
-        return new Streams(outputs.windows(), outputs.deadLetters(), alerts);
+        return new VigilPipeline.Ports(
+                new OutputPort<>("metric-windows-sink", "PostgreSQL: metric_windows",
+                        new MetricWindowsSink(cfg.postgres(), cfg.windowsSink())),
+                alerts,
+                new OutputPort<>("dead-letter-sink", "Kafka: " + cfg.deadLetterTopic(), deadLetterSink(cfg)));
     }
-
 
     /** The events source: bounded (earliest to the end offsets at start) or from the committed offsets. */
     public static KafkaSource<Decoded> kafkaSource(PipelineConfig cfg) {

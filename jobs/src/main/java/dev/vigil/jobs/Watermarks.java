@@ -1,6 +1,6 @@
 package dev.vigil.jobs;
 
-import dev.vigil.jobs.source.Decoded;
+import dev.vigil.model.Decoded;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 
 /** Event-time watermarks for the decoded stream: bounded out-of-orderness, idle partitions skipped. */

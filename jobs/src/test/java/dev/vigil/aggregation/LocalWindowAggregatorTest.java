@@ -1,7 +1,7 @@
 package dev.vigil.aggregation;
 
 import dev.vigil.events.MetricEvent;
-import dev.vigil.jobs.source.DeadLetter;
+import dev.vigil.model.DeadLetter;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;

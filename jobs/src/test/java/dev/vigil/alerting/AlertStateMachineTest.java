@@ -1,7 +1,7 @@
 package dev.vigil.alerting;
 
-import dev.vigil.sinks.AlertEvent;
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.model.AlertEvent;
+import dev.vigil.model.MetricWindow;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package dev.vigil.alerting;
 
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.model.MetricWindow;
 import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 

@@ -1,24 +1,18 @@
 package dev.vigil.jobs;
 
-import dev.vigil.aggregation.AggregationPipeline;
 import dev.vigil.aggregation.ServiceWindows;
 import dev.vigil.aggregation.LatencyHistogram;
-import dev.vigil.alerting.SlaRules;
 import dev.vigil.events.MetricEvent;
 import dev.vigil.events.Topics;
-import dev.vigil.jobs.source.Decoded;
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.model.Decoded;
+import dev.vigil.model.MetricWindow;
+import dev.vigil.testing.CollectingSink;
 import dev.vigil.sinks.postgres.SchemaMigrator;
 import dev.vigil.stack.EmbeddedStack;
-import dev.vigil.stack.EmbeddedStackExtension;
+import dev.vigil.testing.EmbeddedStackExtension;
 import dev.vigil.stack.TopicSpec;
-import org.apache.flink.api.common.eventtime.Watermark;
-import org.apache.flink.api.common.eventtime.WatermarkGenerator;
-import org.apache.flink.api.common.eventtime.WatermarkOutput;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -39,7 +33,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -190,7 +183,7 @@ class AggregationJobIT {
 
         String db = database("agg_bad");
         PipelineConfig cfg = config("agg.bad", db, Duration.ofMinutes(2), 2000);
-        LocalRunner.run(cfg.withDeadLetterTopic("agg.bad.dlq"));
+        LocalRunner.run(cfg.toBuilder().deadLetterTopic("agg.bad.dlq").build());
 
         Map<String, MetricWindow> rows = MetricWindowsTable.read(db);
         Map<String, Oracle.Expected> expected = Oracle.expect(good, WINDOW.toMillis());
@@ -231,15 +224,13 @@ class AggregationJobIT {
 
         String db = database("agg_late");
         PipelineConfig base = config("agg.late", db, Duration.ofSeconds(30), 2000);
-        PipelineConfig cfg = base.withDeadLetterTopic("agg.late.dlq").withParallelism(1);
+        PipelineConfig cfg = base.toBuilder().deadLetterTopic("agg.late.dlq").parallelism(1).build();
         CollectingSink<MetricWindow> emitted = new CollectingSink<>("late-windows");
-        StreamExecutionEnvironment env = LocalRunner.environment(cfg);
-        DataStream<Decoded> input = env.fromData(sequence, TypeInformation.of(Decoded.class))
-                .assignTimestampsAndWatermarks(watermarkAfterEveryEvent(cfg.outOfOrderness()));
-        AggregationPipeline.Outputs outputs = AggregationPipeline.build(input, cfg, UnaryOperator.identity());
-        VigilJob.writeOutputs(outputs, cfg);
-        outputs.windows().sinkTo(emitted);
-        env.execute("late-data");
+        LocalRunner.run(cfg, env -> {
+            DataStream<Decoded> input = env.fromData(sequence, TypeInformation.of(Decoded.class))
+                    .assignTimestampsAndWatermarks(InMemoryPipeline.watermarkAfterEveryEvent(cfg.outOfOrderness()));
+            VigilPipeline.build(input, cfg.aggregation(), cfg.rules(), VigilJob.ports(cfg)).windows().sinkTo(emitted);
+        });
 
         List<Long> firstWindowCounts = emitted.received().stream()
                 .filter(w -> w.windowStart() == T0 && w.name().equals("GET /late"))
@@ -257,23 +248,6 @@ class AggregationJobIT {
             assertThat(new String(r.headers().lastHeader(Topics.ERROR_HEADER).value(), StandardCharsets.UTF_8)).isEqualTo("late");
             assertThat(new String(r.value(), StandardCharsets.UTF_8)).contains("\"duration_ms\":999.0");
         });
-    }
-
-    static WatermarkStrategy<Decoded> watermarkAfterEveryEvent(Duration outOfOrderness) {
-        long bound = outOfOrderness.toMillis();
-        return WatermarkStrategy.<Decoded>forGenerator(ctx -> new WatermarkGenerator<>() {
-            private long max = Long.MIN_VALUE + bound + 1;
-
-            @Override
-            public void onEvent(Decoded record, long timestamp, WatermarkOutput out) {
-                max = Math.max(max, timestamp);
-                out.emitWatermark(new Watermark(max - bound - 1));
-            }
-
-            @Override
-            public void onPeriodicEmit(WatermarkOutput out) {
-            }
-        }).withTimestampAssigner((record, ts) -> record.eventTime());
     }
 
     // 5. Cardinality -------------------------------------------------------------------------------
@@ -305,8 +279,9 @@ class AggregationJobIT {
     void aRunThatFailsAndRecoversEndsWithExactlyTheSameRows() throws Exception {
         String db = database("agg_failure");
         FailOnceAfterCheckpoints.reset();
-        LocalRunner.run(config("agg.accuracy", db, Duration.ofMinutes(2), 2000),
-                valid -> valid.map(new FailOnceAfterCheckpoints(10_000, 100)).uid("fault-injector").name("Fault injector"));
+        PipelineConfig cfg = config("agg.accuracy", db, Duration.ofMinutes(2), 2000);
+        LocalRunner.run(cfg, env -> VigilPipeline.build(FailOnceAfterCheckpoints.around(VigilJob.kafkaInput(env, cfg),
+                new FailOnceAfterCheckpoints(10_000, 100)), cfg.aggregation(), cfg.rules(), VigilJob.ports(cfg)));
 
         assertThat(FailOnceAfterCheckpoints.FAILED.get()).as("the failure was injected").isTrue();
         assertThat(FailOnceAfterCheckpoints.CHECKPOINTS.get()).as("after a completed checkpoint").isPositive();
@@ -329,8 +304,18 @@ class AggregationJobIT {
     }
 
     static PipelineConfig config(String topic, String db, Duration lateness, int maxNames) {
-        return new PipelineConfig(stack.kafkaBootstrapServers(), topic, topic + ".dlq", "it-" + db.hashCode() + "-" + System.nanoTime(),
-                db, null, true, WINDOW, lateness, Duration.ofSeconds(5), Duration.ofSeconds(30), maxNames,
-                Duration.ofMillis(300), 2, SlaRules.defaults());
+        return PipelineConfig.builder()
+                .kafka(stack.kafkaBootstrapServers())
+                .eventsTopic(topic)
+                .deadLetterTopic(topic + ".dlq")
+                .groupId("it-" + db.hashCode() + "-" + System.nanoTime())
+                .postgres(db)
+                .bounded(true)
+                .window(WINDOW)
+                .allowedLateness(lateness)
+                .maxNamesPerService(maxNames)
+                .checkpointInterval(Duration.ofMillis(300))
+                .parallelism(2)
+                .build();
     }
 }

@@ -1,14 +1,14 @@
 package dev.vigil.jobs;
 
-import dev.vigil.alerting.SlaRules;
 import dev.vigil.events.CacheLevel;
 import dev.vigil.events.MetricEvent;
-import dev.vigil.sinks.AlertEvent;
+import dev.vigil.model.AlertEvent;
+import dev.vigil.sinks.redis.AlertPayload;
 import dev.vigil.sinks.postgres.SchemaMigrator;
 import dev.vigil.sinks.redis.AlertChannels;
 import dev.vigil.stack.EmbeddedRedisServer;
 import dev.vigil.stack.EmbeddedStack;
-import dev.vigil.stack.EmbeddedStackExtension;
+import dev.vigil.testing.EmbeddedStackExtension;
 import dev.vigil.stack.TopicSpec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,7 +105,7 @@ class AlertingIT {
         assertThat(subscribedLatch.await(10, TimeUnit.SECONDS)).isTrue();
 
         referenceDb = database("alerts_reference");
-        LocalRunner.run(config(referenceDb).withRedis(stack.redisUrl()));
+        LocalRunner.run(config(referenceDb).toBuilder().redis(stack.redisUrl()).build());
         await().atMost(Duration.ofSeconds(10)).until(() -> subscribed.size() >= EXPECTED.size());
         Thread.sleep(500); // anything beyond the expected would arrive now
         listener.punsubscribe();
@@ -113,7 +113,7 @@ class AlertingIT {
 
     @Test
     void theSubscriberReceivesExactlyTheExpectedTransitions() {
-        List<AlertEvent> alerts = subscribed.stream().map(AlertEvent::fromJson).toList();
+        List<AlertEvent> alerts = subscribed.stream().map(AlertPayload::fromJson).toList();
         assertThat(alerts.stream().map(AlertingIT::describe).toList()).containsExactlyInAnyOrderElementsOf(EXPECTED);
 
         AlertEvent firing = find(alerts, "GET /slow", "firing");
@@ -134,7 +134,7 @@ class AlertingIT {
     void theAlertsTableHasTheSameTransitionsWithTheSameIds() throws Exception {
         List<AlertEvent> rows = alertsTable(referenceDb);
         assertThat(rows.stream().map(AlertingIT::describe).toList()).containsExactlyInAnyOrderElementsOf(EXPECTED);
-        Set<String> redisIds = subscribed.stream().map(m -> AlertEvent.fromJson(m).alertId()).collect(Collectors.toSet());
+        Set<String> redisIds = subscribed.stream().map(m -> AlertPayload.fromJson(m).alertId()).collect(Collectors.toSet());
         assertThat(rows.stream().map(AlertEvent::alertId).collect(Collectors.toSet())).isEqualTo(redisIds);
     }
 
@@ -143,7 +143,7 @@ class AlertingIT {
         try (JedisPooled jedis = new JedisPooled(URI.create(stack.redisUrl()))) {
             var entries = jedis.xrange(AlertChannels.STREAM, (StreamEntryID) null, (StreamEntryID) null);
             List<String> described = entries.stream()
-                    .map(e -> describe(AlertEvent.fromJson(e.getFields().get("alert")))).toList();
+                    .map(e -> describe(AlertPayload.fromJson(e.getFields().get("alert")))).toList();
             assertThat(described).containsExactlyInAnyOrderElementsOf(EXPECTED);
         }
     }
@@ -152,8 +152,9 @@ class AlertingIT {
     void aFailureMidIncidentEndsWithExactlyTheSameAlertRows() throws Exception {
         String db = database("alerts_failure");
         FailOnceAfterCheckpoints.reset();
-        LocalRunner.run(config(db), valid -> valid.map(new FailOnceAfterCheckpoints(2_500, 10))
-                .uid("fault-injector").name("Fault injector"));
+        PipelineConfig cfg = config(db);
+        LocalRunner.run(cfg, env -> VigilPipeline.build(FailOnceAfterCheckpoints.around(VigilJob.kafkaInput(env, cfg),
+                new FailOnceAfterCheckpoints(2_500, 10)), cfg.aggregation(), cfg.rules(), VigilJob.ports(cfg)));
         assertThat(FailOnceAfterCheckpoints.FAILED.get()).as("the failure was injected").isTrue();
         assertThat(alertsTable(db)).containsExactlyInAnyOrderElementsOf(alertsTable(referenceDb));
     }
@@ -178,14 +179,15 @@ class AlertingIT {
         comeBack.start();
         try {
             // Redis is not there when the job starts; it comes up 4 s later.
-            LocalRunner.run(config(db).withRedis("redis://localhost:" + port),
-                    valid -> valid.map(new FailOnceAfterCheckpoints(Long.MAX_VALUE, 5)).uid("slow-down").name("Slow down"));
+            PipelineConfig cfg = config(db).toBuilder().redis("redis://localhost:" + port).build();
+            LocalRunner.run(cfg, env -> VigilPipeline.build(FailOnceAfterCheckpoints.around(VigilJob.kafkaInput(env, cfg),
+                    new FailOnceAfterCheckpoints(Long.MAX_VALUE, 5)), cfg.aggregation(), cfg.rules(), VigilJob.ports(cfg)));
             comeBack.join();
             assertThat(alertsTable(db).stream().map(AlertingIT::describe).toList())
                     .as("the table never depended on Redis").containsExactlyInAnyOrderElementsOf(EXPECTED);
             try (JedisPooled jedis = new JedisPooled(URI.create("redis://localhost:" + port))) {
                 var entries = jedis.xrange(AlertChannels.STREAM, (StreamEntryID) null, (StreamEntryID) null);
-                assertThat(entries.stream().map(e -> describe(AlertEvent.fromJson(e.getFields().get("alert")))).toList())
+                assertThat(entries.stream().map(e -> describe(AlertPayload.fromJson(e.getFields().get("alert")))).toList())
                         .as("every alert was published once Redis was back").containsExactlyInAnyOrderElementsOf(EXPECTED);
             }
         } finally {
@@ -267,9 +269,17 @@ class AlertingIT {
     }
 
     static PipelineConfig config(String db) {
-        return new PipelineConfig(stack.kafkaBootstrapServers(), TOPIC, TOPIC + ".dlq", "alerts-" + System.nanoTime(), db,
-                null, true, Duration.ofMillis(W), Duration.ofMinutes(2), Duration.ofSeconds(5), Duration.ofSeconds(30),
-                2000, Duration.ofMillis(300), 2, SlaRules.defaults());
+        return PipelineConfig.builder()
+                .kafka(stack.kafkaBootstrapServers())
+                .eventsTopic(TOPIC)
+                .deadLetterTopic(TOPIC + ".dlq")
+                .groupId("alerts-" + System.nanoTime())
+                .postgres(db)
+                .bounded(true)
+                .window(Duration.ofMillis(W))
+                .checkpointInterval(Duration.ofMillis(300))
+                .parallelism(2)
+                .build();
     }
 
 }

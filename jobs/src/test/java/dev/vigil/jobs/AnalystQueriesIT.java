@@ -1,12 +1,11 @@
 package dev.vigil.jobs;
 
 import dev.vigil.aggregation.LatencyHistogram;
-import dev.vigil.alerting.SlaRules;
 import dev.vigil.events.EventType;
 import dev.vigil.events.MetricEvent;
 import dev.vigil.sinks.postgres.SchemaMigrator;
 import dev.vigil.stack.EmbeddedStack;
-import dev.vigil.stack.EmbeddedStackExtension;
+import dev.vigil.testing.EmbeddedStackExtension;
 import dev.vigil.stack.TopicSpec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,9 +68,17 @@ class AnalystQueriesIT {
         KafkaTestSupport.produceEvents(stack.kafkaBootstrapServers(), "sql.events", events);
         db = stack.postgres().createDatabase("analyst_queries");
         SchemaMigrator.migrate(db);
-        LocalRunner.run(new PipelineConfig(stack.kafkaBootstrapServers(), "sql.events", "sql.events.dlq", "sql-it", db,
-                null, true, Duration.ofMillis(WINDOW_MS), Duration.ofMinutes(2), Duration.ofSeconds(5),
-                Duration.ofSeconds(30), 2000, Duration.ofSeconds(5), 2, SlaRules.defaults()));
+        LocalRunner.run(PipelineConfig.builder()
+                .kafka(stack.kafkaBootstrapServers())
+                .eventsTopic("sql.events")
+                .deadLetterTopic("sql.events.dlq")
+                .groupId("sql-it")
+                .postgres(db)
+                .bounded(true)
+                .window(Duration.ofMillis(WINDOW_MS))
+                .checkpointInterval(Duration.ofSeconds(5))
+                .parallelism(2)
+                .build());
     }
 
     @Test

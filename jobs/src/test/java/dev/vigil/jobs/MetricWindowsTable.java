@@ -1,6 +1,6 @@
 package dev.vigil.jobs;
 
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.model.MetricWindow;
 
 import java.sql.SQLException;
 import java.util.HashMap;

@@ -3,7 +3,7 @@ package dev.vigil.jobs;
 import dev.vigil.aggregation.LatencyHistogram;
 import dev.vigil.events.EventType;
 import dev.vigil.events.MetricEvent;
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.model.MetricWindow;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,7 +1,6 @@
 package dev.vigil.bench.pipeline;
 
-import dev.vigil.alerting.SlaRules;
-import dev.vigil.jobs.CollectingSink;
+import dev.vigil.testing.CollectingSink;
 import dev.vigil.jobs.LocalRunner;
 import dev.vigil.jobs.PipelineConfig;
 import dev.vigil.jobs.VigilJob;
@@ -22,7 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.UnaryOperator;
+import java.util.function.Consumer;
 
 /**
  * {@code vigil bench pipeline}: one topic, four bounded runs in their own local Flink clusters with the
@@ -64,9 +63,17 @@ public final class PipelineBench {
             out.printf(Locale.ROOT, "pre-loaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             String db = stack.postgres().createDatabase("bench_pipeline");
             SchemaMigrator.migrate(db);
-            PipelineConfig cfg = new PipelineConfig(stack.kafkaBootstrapServers(), "bench.pipeline", "bench.pipeline.dlq",
-                    "bench", db, stack.redisUrl(), true, WINDOW, Duration.ofMinutes(2), Duration.ofSeconds(5),
-                    Duration.ofSeconds(30), 2000, Duration.ofSeconds(30), settings.parallelism(), SlaRules.defaults());
+            PipelineConfig cfg = PipelineConfig.builder()
+                    .kafka(stack.kafkaBootstrapServers())
+                    .eventsTopic("bench.pipeline")
+                    .deadLetterTopic("bench.pipeline.dlq")
+                    .groupId("bench")
+                    .postgres(db)
+                    .redis(stack.redisUrl())
+                    .bounded(true)
+                    .window(WINDOW)
+                    .parallelism(settings.parallelism())
+                    .build();
 
             // Untimed: otherwise the first measured run alone pays for compiling the Kafka client, the
             // source and the decoder, which every later run reuses, and decode-only looks slower than it is.
@@ -74,7 +81,7 @@ public final class PipelineBench {
             double decode = timed("decode-only", settings, out, env -> ReferenceJobs.decodeOnly(env, cfg), cfg);
 
             resetPeakHeap();
-            double vigil = timed("vigil", settings, out, env -> VigilJob.build(env, cfg, UnaryOperator.identity()), cfg);
+            double vigil = timed("vigil", settings, out, env -> VigilJob.assemble(env, cfg), cfg);
             long peakHeapMb = peakHeapMb();
             Map<String, WindowStats> vigilRows = readVigil(db);
 
@@ -95,16 +102,10 @@ public final class PipelineBench {
         }
     }
 
-    private interface Graph {
-        void build(StreamExecutionEnvironment env) throws Exception;
-    }
-
     /** Events per second of the job's own run time (start to end, cluster start-up excluded). */
-    private static double timed(String name, Settings settings, PrintStream out, Graph graph, PipelineConfig cfg)
-            throws Exception {
-        StreamExecutionEnvironment env = LocalRunner.environment(cfg);
-        graph.build(env);
-        JobExecutionResult result = env.execute("bench-" + name);
+    private static double timed(String name, Settings settings, PrintStream out,
+                                Consumer<StreamExecutionEnvironment> graph, PipelineConfig cfg) throws Exception {
+        JobExecutionResult result = LocalRunner.run(cfg, graph);
         double seconds = result.getNetRuntime() / 1000.0;
         double eps = settings.events() / seconds;
         out.printf(Locale.ROOT, "%-12s %8.1f s  %,12.0f events/s%n", name, seconds, eps);

@@ -1,11 +1,11 @@
 package dev.vigil.bench.pipeline;
 
 import dev.vigil.events.MetricEvent;
-import dev.vigil.jobs.CollectingSink;
+import dev.vigil.testing.CollectingSink;
 import dev.vigil.jobs.PipelineConfig;
 import dev.vigil.jobs.VigilJob;
-import dev.vigil.jobs.Watermarks;
-import dev.vigil.jobs.source.Decoded;
+import dev.vigil.model.CompositeKey;
+import dev.vigil.model.Decoded;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -22,7 +22,7 @@ final class ReferenceJobs {
 
     /** The same bounded source and watermarks as the real job (the benchmark's config is bounded). */
     static DataStream<Decoded> source(StreamExecutionEnvironment env, PipelineConfig cfg) {
-        return env.fromSource(VigilJob.kafkaSource(cfg), Watermarks.forDecoded(cfg), "Kafka");
+        return VigilJob.kafkaInput(env, cfg);
     }
 
     /** The limit: read and decode every record, nothing else. */
@@ -35,7 +35,7 @@ final class ReferenceJobs {
         source(env, cfg)
                 .filter(Decoded::isValid)
                 .map(Decoded::event, TypeInformation.of(MetricEvent.class))
-                .keyBy(e -> e.type().wireName() + '\u0000' + e.service() + '\u0000' + e.name(), TypeInformation.of(String.class))
+                .keyBy(e -> CompositeKey.of(e.type().wireName(), e.service(), e.name()), TypeInformation.of(String.class))
                 .window(TumblingEventTimeWindows.of(cfg.window()))
                 .process(new NaivePercentiles(), TypeInformation.of(WindowStats.class))
                 .sinkTo(sink);

@@ -1,6 +1,6 @@
 package dev.vigil.sinks.postgres;
 
-import dev.vigil.sinks.AlertEvent;
+import dev.vigil.model.AlertEvent;
 import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
@@ -27,13 +27,13 @@ public final class AlertsSink {
     private AlertsSink() {
     }
 
-    public static JdbcSink<AlertEvent> create(String url) {
+    public static JdbcSink<AlertEvent> create(PostgresUrl url, BatchSettings batches) {
         return JdbcSink.<AlertEvent>builder()
                 .withQueryStatement(INSERT, AlertsSink::bind)
-                .withExecutionOptions(JdbcExecutionOptions.builder().withBatchSize(100).withBatchIntervalMs(200)
-                        .withMaxRetries(5).build())
+                .withExecutionOptions(JdbcExecutionOptions.builder().withBatchSize(batches.batchSize())
+                        .withBatchIntervalMs(batches.flushInterval().toMillis()).withMaxRetries(batches.maxRetries()).build())
                 .buildAtLeastOnce(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                        .withUrl(PostgresUrl.toJdbc(url))
+                        .withUrl(url.jdbc())
                         .withDriverName("org.postgresql.Driver")
                         .withConnectionCheckTimeoutSeconds(30)
                         .build());

@@ -1,6 +1,6 @@
 package dev.vigil.sinks.postgres;
 
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.model.MetricWindow;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -17,34 +17,18 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 public final class MetricWindowsSink implements Sink<MetricWindow> {
     private static final long serialVersionUID = 1L;
 
-    private final String jdbcUrl;
-    private final int batchSize;
-    private final long batchDelayMs;
+    private final PostgresUrl url;
+    private final BatchSettings batches;
 
-    private MetricWindowsSink(String jdbcUrl, int batchSize, long batchDelayMs) {
-        this.jdbcUrl = jdbcUrl;
-        this.batchSize = batchSize;
-        this.batchDelayMs = batchDelayMs;
-    }
-
-    /**
-     * @param url          JDBC or libpq-style URL with credentials
-     * @param batchSize    rows per batch
-     * @param batchDelayMs longest a row waits before its batch is flushed
-     */
-    public static MetricWindowsSink create(String url, int batchSize, long batchDelayMs) {
-        return new MetricWindowsSink(PostgresUrl.toJdbc(url), batchSize, batchDelayMs);
-    }
-
-    /** The row's primary key as one string: key the stream by it, and the writer keeps the newest per key. */
-    public static String primaryKey(MetricWindow w) {
-        return w.type() + '\u0000' + w.service() + '\u0000' + w.name() + '\u0000' + w.windowStart() + '\u0000'
-                + w.windowEnd();
+    public MetricWindowsSink(PostgresUrl url, BatchSettings batches) {
+        this.url = url;
+        this.batches = batches;
     }
 
     @Override
     public SinkWriter<MetricWindow> createWriter(WriterInitContext context) {
-        return new MetricWindowsWriter(jdbcUrl, batchSize, batchDelayMs, 5, context.getProcessingTimeService(),
+        return new MetricWindowsWriter(url.jdbc(), batches.batchSize(), batches.flushInterval().toMillis(),
+                batches.maxRetries(), context.getProcessingTimeService(),
                 context.metricGroup().counter("rowsUpserted"));
     }
 }

@@ -1,6 +1,6 @@
 package dev.vigil.sinks.postgres;
 
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.model.MetricWindow;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.metrics.Counter;
@@ -67,7 +67,7 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
 
     @Override
     public void write(MetricWindow row, Context context) throws IOException {
-        pending.put(MetricWindowsSink.primaryKey(row), row);
+        pending.put(row.primaryKey(), row);
         if (pending.size() >= batchSize) {
             flush(false);
         } else if (!timerSet) {

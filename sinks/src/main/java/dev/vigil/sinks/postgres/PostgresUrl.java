@@ -1,5 +1,6 @@
 package dev.vigil.sinks.postgres;
 
+import java.io.Serializable;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -7,13 +8,24 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Accepts a PostgreSQL address as users write it and gives the JDBC URL the driver needs.
+ * A PostgreSQL address, parsed once from what users write into the JDBC URL the driver needs.
  *
  * <p>Both {@code jdbc:postgresql://host:port/db?user=u&password=p} (what {@code vigil stack} prints)
  * and libpq's {@code postgresql://u:p@host:port/db} (what psql takes) are accepted.
+ *
+ * @param jdbc the JDBC URL, credentials included
  */
-public final class PostgresUrl {
-    private PostgresUrl() {
+public record PostgresUrl(String jdbc) implements Serializable {
+
+    /** @throws IllegalArgumentException saying what is wrong with {@code url} (its password masked) */
+    public static PostgresUrl parse(String url) {
+        return new PostgresUrl(toJdbc(url));
+    }
+
+    /** The URL with its password masked: {@link #jdbc()} is for the driver only, never for a message. */
+    @Override
+    public String toString() {
+        return redact(jdbc);
     }
 
     public static String toJdbc(String url) {

@@ -23,7 +23,12 @@ public final class SchemaMigrator {
      * @throws SchemaMigrationException saying what went wrong, e.g. the server is unreachable
      */
     public static Result migrate(String url) {
-        String jdbc = PostgresUrl.toJdbc(url);
+        return migrate(PostgresUrl.parse(url));
+    }
+
+    /** @throws SchemaMigrationException saying what went wrong, e.g. the server is unreachable */
+    public static Result migrate(PostgresUrl url) {
+        String jdbc = url.jdbc();
         try {
             Flyway flyway = Flyway.configure(SchemaMigrator.class.getClassLoader())
                     .dataSource(jdbc, null, null)
@@ -35,7 +40,7 @@ public final class SchemaMigrator {
                     : flyway.info().current() != null ? flyway.info().current().getVersion().getVersion() : "none";
             return new Result(version, result.migrationsExecuted);
         } catch (FlywayException e) {
-            throw new SchemaMigrationException("migrating " + PostgresUrl.redact(jdbc) + " failed: "
+            throw new SchemaMigrationException("migrating " + url + " failed: "
                     + rootMessage(e), e);
         }
     }

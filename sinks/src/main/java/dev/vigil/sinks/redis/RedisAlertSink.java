@@ -1,6 +1,6 @@
 package dev.vigil.sinks.redis;
 
-import dev.vigil.sinks.AlertEvent;
+import dev.vigil.model.AlertEvent;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsWriterState;
@@ -29,10 +29,11 @@ import java.util.List;
 public final class RedisAlertSink implements Sink<AlertEvent>, SupportsWriterState<AlertEvent, String> {
     private static final long serialVersionUID = 1L;
 
-    private final String url;
+    private final RedisUrl url;
     private final Duration timeout;
 
-    public RedisAlertSink(String url, Duration timeout) {
+    /** @param timeout connect and socket timeout of each Redis call */
+    public RedisAlertSink(RedisUrl url, Duration timeout) {
         this.url = url;
         this.timeout = timeout;
     }
@@ -46,7 +47,7 @@ public final class RedisAlertSink implements Sink<AlertEvent>, SupportsWriterSta
     public StatefulSinkWriter<AlertEvent, String> restoreWriter(WriterInitContext context, Collection<String> recovered) {
         List<AlertEvent> pending = new ArrayList<>();
         for (String json : recovered) {
-            pending.add(AlertEvent.fromJson(json));
+            pending.add(AlertPayload.fromJson(json));
         }
         return new RedisAlertWriter(url, timeout, pending, context.metricGroup());
     }

@@ -1,6 +1,6 @@
 package dev.vigil.sinks.redis;
 
-import dev.vigil.sinks.AlertEvent;
+import dev.vigil.model.AlertEvent;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -9,7 +9,6 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.params.XAddParams;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -40,8 +39,8 @@ final class RedisAlertWriter implements StatefulSinkWriter<AlertEvent, String> {
     private volatile boolean redisDown;
     private long lastWarningNanos;
 
-    RedisAlertWriter(String url, Duration timeout, Collection<AlertEvent> recovered, MetricGroup metrics) {
-        this.redis = new JedisPooled(URI.create(url), (int) timeout.toMillis());
+    RedisAlertWriter(RedisUrl url, Duration timeout, Collection<AlertEvent> recovered, MetricGroup metrics) {
+        this.redis = new JedisPooled(url.uri(), (int) timeout.toMillis());
         this.published = metrics.counter("alertsPublished");
         pending.addAll(recovered);
         publisher = new Thread(this::publishLoop, "vigil-redis-alerts");
@@ -73,7 +72,7 @@ final class RedisAlertWriter implements StatefulSinkWriter<AlertEvent, String> {
     public List<String> snapshotState(long checkpointId) {
         List<String> state = new ArrayList<>(pending.size());
         for (AlertEvent alert : pending) {
-            state.add(alert.toJson());
+            state.add(AlertPayload.toJson(alert));
         }
         return state;
     }
@@ -109,7 +108,7 @@ final class RedisAlertWriter implements StatefulSinkWriter<AlertEvent, String> {
     }
 
     private void publish(AlertEvent alert) {
-        String json = alert.toJson();
+        String json = AlertPayload.toJson(alert);
         // Stream first: it is what a subscriber that was away catches up from.
         redis.xadd(AlertChannels.STREAM, XAddParams.xAddParams().maxLen(AlertChannels.STREAM_MAX_LENGTH).approximateTrimming(),
                 Map.of("alert", json));

@@ -1,6 +1,6 @@
 package dev.vigil.sinks.postgres;
 
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.model.MetricWindow;
 
 import java.sql.Array;
 import java.sql.Connection;

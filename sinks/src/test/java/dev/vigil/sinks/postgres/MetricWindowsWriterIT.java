@@ -1,8 +1,8 @@
 package dev.vigil.sinks.postgres;
 
-import dev.vigil.sinks.MetricWindow;
+import dev.vigil.model.MetricWindow;
 import dev.vigil.stack.EmbeddedStack;
-import dev.vigil.stack.EmbeddedStackExtension;
+import dev.vigil.testing.EmbeddedStackExtension;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.metrics.SimpleCounter;
 import org.junit.jupiter.api.Test;
@@ -50,10 +50,10 @@ class MetricWindowsWriterIT {
 
         Map<String, MetricWindow> rows = read(url);
         assertThat(rows).hasSize(4);
-        assertThat(rows.get(MetricWindowsSink.primaryKey(request))).isEqualTo(request);
-        assertThat(rows.get(MetricWindowsSink.primaryKey(tricky))).isEqualTo(tricky);
-        assertThat(rows.get(MetricWindowsSink.primaryKey(cache))).isEqualTo(cache);
-        assertThat(rows.get(MetricWindowsSink.primaryKey(refired))).as("the re-fire replaced the first version")
+        assertThat(rows.get(request.primaryKey())).isEqualTo(request);
+        assertThat(rows.get(tricky.primaryKey())).isEqualTo(tricky);
+        assertThat(rows.get(cache.primaryKey())).isEqualTo(cache);
+        assertThat(rows.get(refired.primaryKey())).as("the re-fire replaced the first version")
                 .isEqualTo(refired);
         assertThat(upserted.getCount()).isEqualTo(4);
 
@@ -61,7 +61,7 @@ class MetricWindowsWriterIT {
         MetricWindow later = row("request", "api", "GET /users/{id}", T, 101, 7.0, new long[] {1_048_575, 61});
         writer.write(later, null);
         writer.flush(true);
-        assertThat(read(url)).hasSize(4).containsEntry(MetricWindowsSink.primaryKey(later), later);
+        assertThat(read(url)).hasSize(4).containsEntry(later.primaryKey(), later);
         writer.close();
     }
 
@@ -81,8 +81,8 @@ class MetricWindowsWriterIT {
         }
         writer.write(row("request", "api", "after-reconnect", T, 1, 1.0, null), null);
         writer.flush(true);
-        assertThat(read(url)).hasSize(4).containsKey(MetricWindowsSink.primaryKey(
-                row("request", "api", "after-reconnect", T, 1, 1.0, null)));
+        assertThat(read(url)).hasSize(4).containsKey(
+                row("request", "api", "after-reconnect", T, 1, 1.0, null).primaryKey());
         writer.close();
     }
 
@@ -94,7 +94,7 @@ class MetricWindowsWriterIT {
 
     private static Map<String, MetricWindow> read(String url) throws SQLException {
         Map<String, MetricWindow> rows = new HashMap<>();
-        MetricWindowsTable.readAll(url).forEach(w -> rows.put(MetricWindowsSink.primaryKey(w), w));
+        MetricWindowsTable.readAll(url).forEach(w -> rows.put(w.primaryKey(), w));
         // The columns a MetricWindow derives rather than holds: same arithmetic in PostgreSQL as in Java.
         assertThat(MetricWindowsTable.count(url, "updated_at IS NULL OR error_rate <> errors::float8 / count "
                 + "OR hit_rate IS DISTINCT FROM CASE WHEN hits + misses > 0 THEN hits::float8 / (hits + misses) END"))

@@ -1,7 +1,7 @@
 package dev.vigil.sinks.postgres;
 
 import dev.vigil.stack.EmbeddedStack;
-import dev.vigil.stack.EmbeddedStackExtension;
+import dev.vigil.testing.EmbeddedStackExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 

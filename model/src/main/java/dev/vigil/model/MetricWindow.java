@@ -1,4 +1,4 @@
-package dev.vigil.sinks;
+package dev.vigil.model;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -52,6 +52,14 @@ public record MetricWindow(
     public MetricWindow withoutHistogram() {
         return latencyHist == null ? this : new MetricWindow(type, service, name, windowStart, windowEnd, count, errors,
                 hits, misses, minMs, meanMs, p50Ms, p90Ms, p95Ms, p99Ms, p999Ms, maxMs, null);
+    }
+
+    /**
+     * The row's primary key (type, service, name, window_start, window_end) as one string: the sink keys
+     * its input by it so every version of a row reaches one writer, which keeps the newest per key.
+     */
+    public String primaryKey() {
+        return CompositeKey.of(type, service, name, Long.toString(windowStart), Long.toString(windowEnd));
     }
 
     public boolean isRollup() {

@@ -1,5 +1,7 @@
-package dev.vigil.jobs.source;
+package dev.vigil.jobs.kafka;
 
+import dev.vigil.model.DeadLetter;
+import dev.vigil.model.Decoded;
 import dev.vigil.events.EventCodec;
 import dev.vigil.events.InvalidEventException;
 import org.apache.flink.api.common.serialization.DeserializationSchema;

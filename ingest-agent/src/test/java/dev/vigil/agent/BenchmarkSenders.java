@@ -3,7 +3,8 @@ package dev.vigil.agent;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Background sides for measuring the callers' side of the agent alone. Lives in the agent's package
+ * Background sides for measuring the callers' side of the agent alone (the benchmarks use them through
+ * this module's test-jar). Lives in the agent's package
  * because the seam ({@link Sender}, {@link MetricsAgent.Builder#buildWith}) is deliberately not public.
  */
 public final class BenchmarkSenders {

@@ -1,6 +1,8 @@
-package dev.vigil.jobs.source;
+package dev.vigil.aggregation;
 
+import dev.vigil.model.DeadLetter;
 import dev.vigil.events.MetricEvent;
+import dev.vigil.model.Decoded;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;

@@ -1,4 +1,4 @@
-package dev.vigil.jobs.source;
+package dev.vigil.model;
 
 import dev.vigil.events.EventCodec;
 import dev.vigil.events.MetricEvent;

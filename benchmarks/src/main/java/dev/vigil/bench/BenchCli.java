@@ -1,6 +1,5 @@
-package dev.vigil.cli;
+package dev.vigil.bench;
 
-import dev.vigil.bench.AgentBench;
 import dev.vigil.bench.pipeline.PipelineBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -8,19 +7,28 @@ import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
+/**
+ * {@code vigil bench}: the benchmarks' own command. The {@code ./vigil} script starts it with this
+ * module's class path, so the product's class path never carries JMH, the Table planner or Micrometer.
+ */
 @Command(
-        name = "bench",
+        name = "vigil bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks. Each prints its measurements and ends with one summary line.",
-        subcommands = {BenchCommand.Agent.class, BenchCommand.Pipeline.class})
-final class BenchCommand implements Runnable {
+        subcommands = {BenchCli.Agent.class, BenchCli.Pipeline.class, CommandLine.HelpCommand.class})
+public final class BenchCli implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(System.out); // `vigil bench` alone: list the benchmarks
+    }
+
+    /** Logging goes to stderr: {@code ./vigil bench} sets {@code -Dlog4j2.configurationFile=classpath:bench-log4j2.xml}. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchCli()).execute(args));
     }
 
     @Command(

@@ -1,5 +1,6 @@
-package dev.vigil.jobs.source;
+package dev.vigil.jobs.kafka;
 
+import dev.vigil.model.DeadLetter;
 import dev.vigil.events.Topics;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;

@@ -1,5 +1,8 @@
-package dev.vigil.agent;
+package dev.vigil.bench.agent;
 
+import dev.vigil.agent.AgentStats;
+import dev.vigil.agent.BenchmarkSenders;
+import dev.vigil.agent.MetricsAgent;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;

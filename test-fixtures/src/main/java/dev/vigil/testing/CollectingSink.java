@@ -1,4 +1,4 @@
-package dev.vigil.jobs;
+package dev.vigil.testing;
 
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;

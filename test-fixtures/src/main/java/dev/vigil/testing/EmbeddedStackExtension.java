@@ -1,5 +1,6 @@
-package dev.vigil.stack;
+package dev.vigil.testing;
 
+import dev.vigil.stack.EmbeddedStack;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;

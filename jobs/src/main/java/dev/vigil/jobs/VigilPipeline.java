@@ -1,0 +1,68 @@
+package dev.vigil.jobs;
+
+import dev.vigil.aggregation.AggregationPipeline;
+import dev.vigil.aggregation.AggregationSettings;
+import dev.vigil.alerting.AlertingPipeline;
+import dev.vigil.alerting.SlaRules;
+import dev.vigil.model.AlertEvent;
+import dev.vigil.model.DeadLetter;
+import dev.vigil.model.Decoded;
+import dev.vigil.model.MetricWindow;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
+
+import java.util.List;
+
+/**
+ * The whole Vigil graph between one input and its output ports, with no adapter in it: the job wires in
+ * Kafka, PostgreSQL and Redis ({@link VigilJob#ports}); tests and benchmarks wire in bounded in-memory
+ * input and collecting sinks.
+ *
+ * <pre>
+ * input ─► aggregation ─► window rows ─┬─► keyBy(primary key) ─► windows port
+ *              │                        └─► alerting ─► alert transitions ─► alerts ports
+ *              └─► invalid and late records ─► dead-letters port
+ * </pre>
+ */
+public final class VigilPipeline {
+
+    /** The pipeline's outputs: where window rows, alert transitions and dead letters go. */
+    public record Ports(OutputPort<MetricWindow> windows, List<OutputPort<AlertEvent>> alerts,
+                        OutputPort<DeadLetter> deadLetters) {
+        public Ports {
+            alerts = List.copyOf(alerts);
+        }
+    }
+
+    /** The streams the graph produced, each already connected to its port. */
+    public record Streams(DataStream<MetricWindow> windows, DataStream<AlertEvent> alerts,
+                          DataStream<DeadLetter> deadLetters) {
+    }
+
+    private VigilPipeline() {
+    }
+
+    /**
+     * @param input decoded records with event-time timestamps and watermarks assigned (for Kafka, per
+     *              partition inside the source: {@link VigilJob#kafkaInput})
+     */
+    public static Streams build(DataStream<Decoded> input, AggregationSettings aggregation, SlaRules rules,
+                                Ports ports) {
+        AggregationPipeline.Outputs outputs = AggregationPipeline.build(input, aggregation);
+
+        // Every version of a row through one sink subtask, newest last: the upsert that lands last wins.
+        outputs.windows()
+                .keyBy(MetricWindow::primaryKey, TypeInformation.of(String.class))
+                .sinkTo(ports.windows().sink())
+                .uid(ports.windows().uid()).name(ports.windows().name());
+        outputs.deadLetters()
+                .sinkTo(ports.deadLetters().sink())
+                .uid(ports.deadLetters().uid()).name(ports.deadLetters().name());
+
+        DataStream<AlertEvent> alerts = AlertingPipeline.build(outputs.windows(), rules);
+        for (OutputPort<AlertEvent> port : ports.alerts()) {
+            alerts.sinkTo(port.sink()).uid(port.uid()).name(port.name());
+        }
+        return new Streams(outputs.windows(), alerts, outputs.deadLetters());
+    }
+}
