@@ -11,7 +11,6 @@ import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The v1 wire codec: one JSON object per Kafka record value, UTF-8.
@@ -66,29 +65,42 @@ public final class EventCodec {
         if (first != JsonToken.START_OBJECT) {
             throw new InvalidEventException("expected a JSON object, got " + describe(first));
         }
-        String typeName = null;
-        long ts = 0;
-        boolean hasTs = false;
-        String service = null;
-        String name = null;
-        String instance = null;
-        double durationMs = MetricEvent.NO_DURATION;
-        Boolean error = null;
-        int status = MetricEvent.NO_STATUS;
-        boolean hasStatus = false;
-        String method = null;
-        long rows = MetricEvent.NO_COUNT;
-        Boolean hit = null;
-        String level = null;
-        long items = MetricEvent.NO_COUNT;
-
+        Fields fields = new Fields();
         JsonToken token;
         while ((token = p.nextToken()) == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             JsonToken v = p.nextToken();
-            if (v == JsonToken.VALUE_NULL) {
-                continue; // null means absent; a required field then reports as missing
+            if (v != JsonToken.VALUE_NULL) { // null means absent; a required field then reports as missing
+                fields.read(field, v, p, strings);
             }
+        }
+        if (token != JsonToken.END_OBJECT) {
+            throw new InvalidEventException("not valid JSON: unexpected " + describe(token));
+        }
+        if (p.nextToken() != null) {
+            throw new InvalidEventException("unexpected data after the JSON object");
+        }
+        return fields.toEvent();
+    }
+
+    /** The fields of one object as read so far; absent ones hold the {@link MetricEvent} sentinels. */
+    private static final class Fields {
+        String typeName;
+        long ts;
+        boolean hasTs;
+        String service;
+        String name;
+        String instance;
+        long durationNanos = MetricEvent.NO_DURATION;
+        Boolean error;
+        int status = MetricEvent.NO_STATUS;
+        String method;
+        long rows = MetricEvent.NO_COUNT;
+        Boolean hit;
+        String level;
+        long items = MetricEvent.NO_COUNT;
+
+        void read(String field, JsonToken v, JsonParser p, StringCache strings) throws IOException {
             switch (field) {
                 case "type" -> typeName = string(p, v, field, strings);
                 case "ts" -> {
@@ -102,17 +114,15 @@ public final class EventCodec {
                     if (v != JsonToken.VALUE_NUMBER_INT && v != JsonToken.VALUE_NUMBER_FLOAT) {
                         throw wrongType(field, "a number", v);
                     }
-                    durationMs = p.getDoubleValue();
+                    durationNanos = MetricEvent.nanosFromWireMillis(p.getDoubleValue());
                 }
                 case "error" -> error = bool(v, field);
                 case "status" -> {
-                    long s = integer(p, v, field);
-                    // Out-of-int values would wrap; any value outside 100-599 fails the same rule.
-                    status = (s < 100 || s > 599) ? -1 : (int) s;
-                    if (status < 0) {
-                        throw new InvalidEventException("status must be between 100 and 599, got " + s);
+                    long s = integer(p, v, field); // a long: an out-of-int value must not wrap into range
+                    if (!MetricEvent.isValidStatus(s)) {
+                        throw MetricEvent.invalidStatus(s);
                     }
-                    hasStatus = true;
+                    status = (int) s;
                 }
                 case "method" -> method = string(p, v, field, strings);
                 case "rows" -> rows = count(p, v, field);
@@ -122,57 +132,53 @@ public final class EventCodec {
                 default -> p.skipChildren(); // unknown fields are ignored (forward compatibility)
             }
         }
-        if (token != JsonToken.END_OBJECT) {
-            throw new InvalidEventException("not valid JSON: unexpected " + describe(token));
-        }
-        if (p.nextToken() != null) {
-            throw new InvalidEventException("unexpected data after the JSON object");
+
+        /** The event, after the rules that only the wire has: required fields per type, known names. */
+        MetricEvent toEvent() {
+            EventType type = type();
+            if (!hasTs) {
+                throw missing("ts");
+            }
+            if (service == null) {
+                throw missing("service");
+            }
+            if (name == null) {
+                throw missing("name");
+            }
+            if (type == EventType.REQUEST && status == MetricEvent.NO_STATUS) {
+                throw missing("status");
+            }
+            if (type == EventType.CACHE && hit == null) {
+                throw missing("hit");
+            }
+            boolean failed = error != null ? error : type == EventType.REQUEST && status >= 500;
+            long count = type == EventType.QUERY ? rows : items;
+            return MetricEvent.of(type, ts, service, name, instance, durationNanos, failed, status, method, count,
+                    Boolean.TRUE.equals(hit), type == EventType.CACHE ? cacheLevel() : null);
         }
 
-        if (typeName == null) {
-            throw missing("type");
-        }
-        EventType type = EventType.fromWireName(typeName);
-        if (type == null) {
-            throw new InvalidEventException(
-                    "unknown type \"" + typeName + "\" (expected request, query, cache or scraper)");
-        }
-        if (!hasTs) {
-            throw missing("ts");
-        }
-        if (service == null) {
-            throw missing("service");
-        }
-        if (name == null) {
-            throw missing("name");
-        }
-        return switch (type) {
-            case REQUEST -> {
-                if (!hasStatus) {
-                    throw missing("status");
-                }
-                yield MetricEvent.request(ts, service, name, instance, durationMs, status, method,
-                        error != null ? error : status >= 500);
+        private EventType type() {
+            if (typeName == null) {
+                throw missing("type");
             }
-            case QUERY -> MetricEvent.query(ts, service, name, instance, durationMs,
-                    Boolean.TRUE.equals(error), rows);
-            case CACHE -> {
-                if (hit == null) {
-                    throw missing("hit");
-                }
-                CacheLevel cacheLevel = null;
-                if (level != null) {
-                    cacheLevel = CacheLevel.fromWireName(level);
-                    if (cacheLevel == null) {
-                        throw new InvalidEventException("level must be \"L1\" or \"L2\", got \"" + level + "\"");
-                    }
-                }
-                yield MetricEvent.cache(ts, service, name, instance, hit, cacheLevel, durationMs,
-                        Boolean.TRUE.equals(error));
+            EventType type = EventType.fromWireName(typeName);
+            if (type == null) {
+                throw new InvalidEventException(
+                        "unknown type \"" + typeName + "\" (expected request, query, cache or scraper)");
             }
-            case SCRAPER -> MetricEvent.scrape(ts, service, name, instance, durationMs,
-                    Boolean.TRUE.equals(error), items);
-        };
+            return type;
+        }
+
+        private CacheLevel cacheLevel() {
+            if (level == null) {
+                return null;
+            }
+            CacheLevel cacheLevel = CacheLevel.fromWireName(level);
+            if (cacheLevel == null) {
+                throw new InvalidEventException("level must be \"L1\" or \"L2\", got \"" + level + "\"");
+            }
+            return cacheLevel;
+        }
     }
 
     /** Encodes an event in the v1 format; absent optional fields are left out. */
@@ -225,11 +231,6 @@ public final class EventCodec {
             }
         }
         g.writeEndObject();
-    }
-
-    /** Convenience for tests and tools: decodes a JSON string. */
-    public MetricEvent decode(String json) {
-        return decode(json.getBytes(StandardCharsets.UTF_8));
     }
 
     private static String string(JsonParser p, JsonToken v, String field, StringCache strings) throws IOException {

@@ -8,14 +8,19 @@ package dev.vigil.events;
  * sentinels {@link #NO_DURATION}, {@link #NO_STATUS} and {@link #NO_COUNT} (or {@code null}).
  *
  * <p>The constructor enforces the value rules of the v1 format, so an instance is always valid; the
- * codec adds the rules that only make sense on the wire (JSON types, missing fields).
+ * codec adds the rules that only make sense on the wire (JSON types, missing fields). The limits are
+ * constants here, and the agent and the codec use these, not their own copies.
+ *
+ * <p>Durations are nanoseconds, as the agent measures them and the histograms count them. Milliseconds
+ * exist only at the edges: {@code duration_ms} on the wire ({@link #nanosFromWireMillis},
+ * {@link #durationMs()}) and the {@code _ms} columns.
  *
  * @param type       what happened
  * @param ts         event time, epoch milliseconds
  * @param service    the service that reports it, 1–128 characters
  * @param name       route template, query fingerprint, cache name or scraped platform, 1–256 characters
  * @param instance   the reporting instance, or {@code null}
- * @param durationMs latency in milliseconds (fractions allowed), or {@link #NO_DURATION}
+ * @param durationNanos latency in nanoseconds, or {@link #NO_DURATION}
  * @param error      whether it failed
  * @param status     HTTP status of a request (100–599), else {@link #NO_STATUS}
  * @param method     HTTP method of a request, or {@code null}
@@ -30,7 +35,7 @@ public record MetricEvent(
         String service,
         String name,
         String instance,
-        double durationMs,
+        long durationNanos,
         boolean error,
         int status,
         String method,
@@ -41,9 +46,12 @@ public record MetricEvent(
 
     public static final int MAX_SERVICE_LENGTH = 128;
     public static final int MAX_NAME_LENGTH = 256;
+    public static final int MIN_STATUS = 100;
+    public static final int MAX_STATUS = 599;
 
-    /** Marks an absent {@code duration_ms}. */
-    public static final double NO_DURATION = Double.NaN;
+    /** Marks an absent duration. */
+    public static final long NO_DURATION = -1;
+    private static final double NANOS_PER_MILLI = 1_000_000.0;
     /** Marks an absent {@code status} (any non-request event). */
     public static final int NO_STATUS = 0;
     /** Marks an absent {@code rows} or {@code items}. */
@@ -58,21 +66,19 @@ public record MetricEvent(
         }
         checkLength("service", service, MAX_SERVICE_LENGTH);
         checkLength("name", name, MAX_NAME_LENGTH);
-        if (Double.isNaN(durationMs)) {
+        if (durationNanos == NO_DURATION) {
             if (type.requiresDuration()) {
                 throw new InvalidEventException("missing field \"duration_ms\"");
             }
-        } else if (durationMs < 0) {
-            throw new InvalidEventException("duration_ms must be >= 0, got " + durationMs);
-        } else if (Double.isInfinite(durationMs)) {
-            throw new InvalidEventException("duration_ms must be a finite number");
+        } else if (durationNanos < 0) {
+            throw new InvalidEventException("duration_ms must be >= 0, got " + durationNanos / NANOS_PER_MILLI);
         }
         if (type == EventType.REQUEST) {
             if (status == NO_STATUS) {
                 throw new InvalidEventException("missing field \"status\"");
             }
-            if (status < 100 || status > 599) {
-                throw new InvalidEventException("status must be between 100 and 599, got " + status);
+            if (!isValidStatus(status)) {
+                throw invalidStatus(status);
             }
         }
         if (rows != NO_COUNT && rows < 0) {
@@ -83,6 +89,25 @@ public record MetricEvent(
         }
     }
 
+    /**
+     * Any type of event, durations in nanoseconds: what the agent's sender and the codec build.
+     *
+     * @param count rows of a query or items of a scrape ({@link #NO_COUNT} if absent); ignored otherwise
+     */
+    public static MetricEvent of(EventType type, long ts, String service, String name, String instance,
+                                 long durationNanos, boolean error, int status, String method, long count,
+                                 boolean hit, CacheLevel level) {
+        boolean request = type == EventType.REQUEST;
+        boolean cache = type == EventType.CACHE;
+        return new MetricEvent(type, ts, service, name, instance, durationNanos, error,
+                request ? status : NO_STATUS, request ? method : null,
+                type == EventType.QUERY ? count : NO_COUNT, cache && hit, cache ? level : null,
+                type == EventType.SCRAPER ? count : NO_COUNT);
+    }
+
+    // The factories below take durations as the wire does, in milliseconds (tests and simulators write
+    // them that way); they convert once, with the codec's rule.
+
     /** A request; {@code error} follows the v1 default, {@code status >= 500}. */
     public static MetricEvent request(long ts, String service, String route, String instance,
                                       double durationMs, int status, String method) {
@@ -91,30 +116,65 @@ public record MetricEvent(
 
     public static MetricEvent request(long ts, String service, String route, String instance,
                                       double durationMs, int status, String method, boolean error) {
-        return new MetricEvent(EventType.REQUEST, ts, service, route, instance, durationMs, error,
-                status, method, NO_COUNT, false, null, NO_COUNT);
+        return of(EventType.REQUEST, ts, service, route, instance, nanosFromWireMillis(durationMs), error,
+                status, method, NO_COUNT, false, null);
     }
 
     public static MetricEvent query(long ts, String service, String fingerprint, String instance,
                                     double durationMs, boolean error, long rows) {
-        return new MetricEvent(EventType.QUERY, ts, service, fingerprint, instance, durationMs, error,
-                NO_STATUS, null, rows, false, null, NO_COUNT);
+        return of(EventType.QUERY, ts, service, fingerprint, instance, nanosFromWireMillis(durationMs), error,
+                NO_STATUS, null, rows, false, null);
     }
 
+    /** @param durationMs milliseconds, or {@link Double#NaN} for a cache access without a duration */
     public static MetricEvent cache(long ts, String service, String cacheName, String instance,
                                     boolean hit, CacheLevel level, double durationMs, boolean error) {
-        return new MetricEvent(EventType.CACHE, ts, service, cacheName, instance, durationMs, error,
-                NO_STATUS, null, NO_COUNT, hit, level, NO_COUNT);
+        return of(EventType.CACHE, ts, service, cacheName, instance, nanosFromWireMillis(durationMs), error,
+                NO_STATUS, null, NO_COUNT, hit, level);
     }
 
     public static MetricEvent scrape(long ts, String service, String platform, String instance,
                                      double durationMs, boolean error, long items) {
-        return new MetricEvent(EventType.SCRAPER, ts, service, platform, instance, durationMs, error,
-                NO_STATUS, null, NO_COUNT, false, null, items);
+        return of(EventType.SCRAPER, ts, service, platform, instance, nanosFromWireMillis(durationMs), error,
+                NO_STATUS, null, items, false, null);
+    }
+
+    /**
+     * The wire's {@code duration_ms} in nanoseconds, rounded to the nearest; NaN (absent) gives
+     * {@link #NO_DURATION}.
+     *
+     * @throws InvalidEventException for a negative or infinite value, in the words of the v1 rules
+     */
+    public static long nanosFromWireMillis(double durationMs) {
+        if (Double.isNaN(durationMs)) {
+            return NO_DURATION;
+        }
+        if (durationMs < 0) {
+            throw new InvalidEventException("duration_ms must be >= 0, got " + durationMs);
+        }
+        if (Double.isInfinite(durationMs)) {
+            throw new InvalidEventException("duration_ms must be a finite number");
+        }
+        return Math.round(durationMs * NANOS_PER_MILLI);
+    }
+
+    /** The duration as the wire writes it, in milliseconds; NaN when there is none. */
+    public double durationMs() {
+        return durationNanos == NO_DURATION ? Double.NaN : durationNanos / NANOS_PER_MILLI;
     }
 
     public boolean hasDuration() {
-        return !Double.isNaN(durationMs);
+        return durationNanos != NO_DURATION;
+    }
+
+    /** Whether {@code status} is an HTTP status v1 accepts. */
+    public static boolean isValidStatus(long status) {
+        return status >= MIN_STATUS && status <= MAX_STATUS;
+    }
+
+    /** The v1 reason for a status outside {@link #MIN_STATUS}–{@link #MAX_STATUS}. */
+    public static InvalidEventException invalidStatus(long status) {
+        return new InvalidEventException("status must be between " + MIN_STATUS + " and " + MAX_STATUS + ", got " + status);
     }
 
     private static void checkLength(String field, String value, int max) {

@@ -15,7 +15,24 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 class EventCodecTest {
 
-    private final EventCodec codec = new EventCodec();
+    private final TextCodec codec = new TextCodec();
+
+    /** The codec, with JSON given as text for readable tests (records arrive as bytes). */
+    private static final class TextCodec {
+        private final EventCodec codec = new EventCodec();
+
+        MetricEvent decode(String json) {
+            return codec.decode(json.getBytes(StandardCharsets.UTF_8));
+        }
+
+        MetricEvent decode(byte[] value) {
+            return codec.decode(value);
+        }
+
+        byte[] encode(MetricEvent event) {
+            return codec.encode(event);
+        }
+    }
 
     // ---- good input --------------------------------------------------------------------------
 
@@ -101,7 +118,7 @@ class EventCodecTest {
             MetricEvent.request(1, "svc", "GET /a/{id}", "i-1", 12.75, 404, "GET"),
             MetricEvent.request(2, "svc", "POST \"quoted\" \\ route", null, 0.001, 503, null),
             MetricEvent.query(3, "svc", "SELECT users", null, 4, true, 17),
-            MetricEvent.cache(4, "svc", "plan_catalog", "i-2", true, CacheLevel.L1, MetricEvent.NO_DURATION, false),
+            MetricEvent.cache(4, "svc", "plan_catalog", "i-2", true, CacheLevel.L1, Double.NaN, false),
             MetricEvent.cache(5, "svc", "plan_catalog", null, false, null, 0.25, false),
             MetricEvent.scrape(6, "svc", "twitter", null, 4000, false, MetricEvent.NO_COUNT),
         };

@@ -18,7 +18,7 @@ final class EventRing {
 
     /** Receives one slot's fields without an object per event. */
     interface SlotReader {
-        void read(byte type, long ts, String name, double durationMs, boolean error, int status, boolean hit,
+        void read(byte type, long ts, String name, long durationNanos, boolean error, int status, boolean hit,
                   byte level, long count);
     }
 
@@ -78,7 +78,7 @@ final class EventRing {
     }
 
     /** Writes one event into a free slot; false, without waiting, when the ring is full. */
-    boolean offer(byte type, long ts, String name, double durationMs, boolean error, int status, boolean hit,
+    boolean offer(byte type, long ts, String name, long durationNanos, boolean error, int status, boolean hit,
                   byte level, long count) {
         long seq;
         do {
@@ -94,7 +94,7 @@ final class EventRing {
         int i = (int) seq & mask;
         int base = i * STRIDE;
         slots[base + TS] = ts;
-        slots[base + DURATION] = Double.doubleToRawLongBits(durationMs);
+        slots[base + DURATION] = durationNanos;
         slots[base + COUNT] = count;
         slots[base + PACKED] = (type & 0xFFL) | ((level & 0xFFL) << 8) | (error ? 1L << 16 : 0) | (hit ? 1L << 17 : 0)
                 | ((status & 0xFFFFL) << 32);
@@ -114,7 +114,7 @@ final class EventRing {
                 break;
             }
             long packed = slots[base + PACKED];
-            reader.read((byte) packed, slots[base + TS], names[i], Double.longBitsToDouble(slots[base + DURATION]),
+            reader.read((byte) packed, slots[base + TS], names[i], slots[base + DURATION],
                     (packed & (1L << 16)) != 0, (int) ((packed >>> 32) & 0xFFFF), (packed & (1L << 17)) != 0,
                     (byte) (packed >>> 8), slots[base + COUNT]);
             names[i] = null; // do not keep the caller's strings alive
@@ -129,7 +129,7 @@ final class EventRing {
 
     /** Consumer only: empties the ring without reading it; returns how many events were discarded. */
     long discardAll() {
-        return drain((type, ts, name, durationMs, error, status, hit, level, count) -> { }, Integer.MAX_VALUE);
+        return drain((type, ts, name, durationNanos, error, status, hit, level, count) -> { }, Integer.MAX_VALUE);
     }
 
     /** Events claimed so far (published or about to be). */

@@ -137,26 +137,16 @@ final class KafkaSender implements Sender, EventRing.SlotReader, Callback {
     }
 
     @Override
-    public void read(byte type, long ts, String name, double durationMs, boolean error, int status, boolean hit,
+    public void read(byte type, long ts, String name, long durationNanos, boolean error, int status, boolean hit,
                      byte level, long count) {
         try {
-            MetricEvent event = toEvent(type, ts, name, durationMs, error, status, hit, level, count);
+            MetricEvent event = MetricEvent.of(TYPES[type], ts, service, name, instance, durationNanos, error, status,
+                    null, count, hit, level < 0 ? null : LEVELS[level]);
             producer.send(new ProducerRecord<>(topic, null, ts, key, codec.encode(event)), this);
         } catch (RuntimeException e) {
             failed.incrementAndGet();
             warnings.warn("Vigil agent could not hand an event to Kafka: {}", e.toString());
         }
-    }
-
-    private MetricEvent toEvent(byte type, long ts, String name, double durationMs, boolean error, int status,
-                                boolean hit, byte level, long count) {
-        return switch (TYPES[type]) {
-            case REQUEST -> MetricEvent.request(ts, service, name, instance, durationMs, status, null, error);
-            case QUERY -> MetricEvent.query(ts, service, name, instance, durationMs, error, count);
-            case CACHE -> MetricEvent.cache(ts, service, name, instance, hit,
-                    level < 0 ? null : LEVELS[level], durationMs, error);
-            case SCRAPER -> MetricEvent.scrape(ts, service, name, instance, durationMs, error, count);
-        };
     }
 
     /** Kafka's acknowledgement, on the producer's I/O thread. */

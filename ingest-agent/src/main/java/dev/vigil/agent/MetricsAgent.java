@@ -48,7 +48,6 @@ public final class MetricsAgent implements AutoCloseable {
     static final byte TYPE_CACHE = (byte) EventType.CACHE.ordinal();
     static final byte TYPE_SCRAPER = (byte) EventType.SCRAPER.ordinal();
     private static final byte NO_LEVEL = -1;
-    private static final double NANOS_PER_MS = 1_000_000.0;
 
     private final EventRing ring;
     private final Sender sender;
@@ -78,17 +77,13 @@ public final class MetricsAgent implements AutoCloseable {
 
     /** A served request; it counts as an error when {@code status >= 500}. */
     public void recordRequest(String route, int status, long durationNanos) {
-        if (status < 100 || status > 599) {
-            rejectInvalid("status must be between 100 and 599, got {}", status);
-            return;
-        }
-        record(TYPE_REQUEST, route, durationNanos, status >= 500, status, false, NO_LEVEL, MetricEvent.NO_COUNT);
+        recordRequest(route, status, durationNanos, status >= 500);
     }
 
     /** A served request with an explicit error flag (for example a 200 that carried an error body). */
     public void recordRequest(String route, int status, long durationNanos, boolean error) {
-        if (status < 100 || status > 599) {
-            rejectInvalid("status must be between 100 and 599, got {}", status);
+        if (!MetricEvent.isValidStatus(status)) {
+            rejectInvalid(MetricEvent.invalidStatus(status).getMessage(), null);
             return;
         }
         record(TYPE_REQUEST, route, durationNanos, error, status, false, NO_LEVEL, MetricEvent.NO_COUNT);
@@ -133,13 +128,13 @@ public final class MetricsAgent implements AutoCloseable {
             return;
         }
         if (validName(name)) {
-            offer(type, name, durationNanos / NANOS_PER_MS, error, status, hit, level, count);
+            offer(type, name, durationNanos, error, status, hit, level, count);
         }
     }
 
-    private void offer(byte type, String name, double durationMs, boolean error, int status, boolean hit,
+    private void offer(byte type, String name, long durationNanos, boolean error, int status, boolean hit,
                        byte level, long count) {
-        if (closed.get() || !ring.offer(type, CoarseClock.millis(), name, durationMs, error, status, hit, level, count)) {
+        if (closed.get() || !ring.offer(type, CoarseClock.millis(), name, durationNanos, error, status, hit, level, count)) {
             dropped.increment();
         }
     }
@@ -151,7 +146,8 @@ public final class MetricsAgent implements AutoCloseable {
         }
         if (name.length() > MetricEvent.MAX_NAME_LENGTH
                 && name.codePointCount(0, name.length()) > MetricEvent.MAX_NAME_LENGTH) {
-            rejectInvalid("name must be at most 256 characters, got {}", name.codePointCount(0, name.length()));
+            rejectInvalid("name must be at most " + MetricEvent.MAX_NAME_LENGTH + " characters, got {}",
+                    name.codePointCount(0, name.length()));
             return false;
         }
         return true;

@@ -34,7 +34,7 @@ public final class BenchmarkSenders {
 
         @Override
         public void run() {
-            EventRing.SlotReader discard = (type, ts, name, durationMs, error, status, hit, level, count) -> { };
+            EventRing.SlotReader discard = (type, ts, name, durationNanos, error, status, hit, level, count) -> { };
             // Same rhythm as the real sender: drain a batch, rest 1 ms once caught up.
             while (!closing) {
                 int n = ring.drain(discard, 4096);

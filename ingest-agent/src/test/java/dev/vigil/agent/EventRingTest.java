@@ -77,7 +77,7 @@ class EventRingTest {
     }
 
     private static boolean offer(EventRing ring, long ts) {
-        return ring.offer((byte) 0, ts, "n", 1.0, false, 200, false, (byte) -1, 0);
+        return ring.offer((byte) 0, ts, "n", 1_000_000L, false, 200, false, (byte) -1, 0);
     }
 
     private static void await(CountDownLatch latch) {

@@ -1,6 +1,5 @@
 package dev.vigil.aggregation;
 
-import org.HdrHistogram.HistogramIterationValue;
 import org.HdrHistogram.IntCountsHistogram;
 
 import java.io.DataInput;
@@ -50,9 +49,9 @@ public final class LatencyHistogram {
         return h;
     }
 
-    /** Records one duration, rounded to the nanosecond. */
-    public void recordMillis(double durationMs) {
-        histogram.recordValue(toNanos(durationMs));
+    /** Records one duration. */
+    public void recordNanos(long durationNanos) {
+        histogram.recordValue(durationNanos);
     }
 
     /** Adds every count of {@code other} to this one. */
@@ -78,15 +77,7 @@ public final class LatencyHistogram {
         if (total == 0) {
             return Double.NaN;
         }
-        long rank = nearestRank(q, total);
-        long seen = 0;
-        for (HistogramIterationValue v : histogram.recordedValues()) {
-            seen += v.getCountAtValueIteratedTo();
-            if (seen >= rank) {
-                return histogram.highestEquivalentValue(v.getValueIteratedTo()) / NANOS_PER_MS;
-            }
-        }
-        return histogram.highestEquivalentValue(histogram.getMaxValue()) / NANOS_PER_MS;
+        return quantileMillis(toPairs(), q);
     }
 
     /** max(1, ceil(q * n)), computed in double like PostgreSQL does, so both sides pick the same rank. */
@@ -196,10 +187,6 @@ public final class LatencyHistogram {
         IntCountsHistogram h = histogram.copy();
         h.setAutoResize(true);
         return new LatencyHistogram(h);
-    }
-
-    static long toNanos(double durationMs) {
-        return Math.round(durationMs * NANOS_PER_MS);
     }
 
     @Override

@@ -14,6 +14,7 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
  */
 @TypeInfo(WindowAccumulatorSerializer.TypeInfoFactory.class)
 public final class WindowAccumulator {
+    private static final double NANOS_PER_MS = 1_000_000.0;
 
     long count;
     long errors;
@@ -23,8 +24,8 @@ public final class WindowAccumulator {
     long timed;
     /** Sum of durations in integer nanoseconds: exact and order-independent, unlike a double sum. */
     long sumNanos;
-    double minMs = Double.POSITIVE_INFINITY;
-    double maxMs = Double.NEGATIVE_INFINITY;
+    long minNanos = Long.MAX_VALUE;
+    long maxNanos = Long.MIN_VALUE;
     LatencyHistogram latency = new LatencyHistogram();
 
     public void add(MetricEvent e) {
@@ -40,12 +41,12 @@ public final class WindowAccumulator {
             }
         }
         if (e.hasDuration()) {
-            double d = e.durationMs();
+            long d = e.durationNanos();
             timed++;
-            sumNanos += Math.round(d * 1_000_000.0);
-            minMs = Math.min(minMs, d);
-            maxMs = Math.max(maxMs, d);
-            latency.recordMillis(d);
+            sumNanos += d;
+            minNanos = Math.min(minNanos, d);
+            maxNanos = Math.max(maxNanos, d);
+            latency.recordNanos(d);
         }
     }
 
@@ -57,8 +58,8 @@ public final class WindowAccumulator {
         misses += other.misses;
         timed += other.timed;
         sumNanos += other.sumNanos;
-        minMs = Math.min(minMs, other.minMs);
-        maxMs = Math.max(maxMs, other.maxMs);
+        minNanos = Math.min(minNanos, other.minNanos);
+        maxNanos = Math.max(maxNanos, other.maxNanos);
         latency.add(other.latency);
     }
 
@@ -82,16 +83,18 @@ public final class WindowAccumulator {
         return timed;
     }
 
+    // Milliseconds from here on: what the _ms columns hold, converted at this one boundary.
+
     public double minMs() {
-        return timed == 0 ? Double.NaN : minMs;
+        return timed == 0 ? Double.NaN : minNanos / NANOS_PER_MS;
     }
 
     public double maxMs() {
-        return timed == 0 ? Double.NaN : maxMs;
+        return timed == 0 ? Double.NaN : maxNanos / NANOS_PER_MS;
     }
 
     public double meanMs() {
-        return timed == 0 ? Double.NaN : sumNanos / 1_000_000.0 / timed;
+        return timed == 0 ? Double.NaN : sumNanos / NANOS_PER_MS / timed;
     }
 
     /**
@@ -104,7 +107,7 @@ public final class WindowAccumulator {
 
     /** A histogram quantile clamped to the exact min and max seen (see {@link #quantileMs}). */
     public double clampMs(double quantileMs) {
-        return timed == 0 ? Double.NaN : Math.max(minMs, Math.min(maxMs, quantileMs));
+        return timed == 0 ? Double.NaN : Math.max(minMs(), Math.min(maxMs(), quantileMs));
     }
 
     public LatencyHistogram latency() {
@@ -119,8 +122,8 @@ public final class WindowAccumulator {
         c.misses = misses;
         c.timed = timed;
         c.sumNanos = sumNanos;
-        c.minMs = minMs;
-        c.maxMs = maxMs;
+        c.minNanos = minNanos;
+        c.maxNanos = maxNanos;
         c.latency = latency.copy();
         return c;
     }
@@ -129,7 +132,7 @@ public final class WindowAccumulator {
     public boolean equals(Object o) {
         return o instanceof WindowAccumulator a && count == a.count && errors == a.errors && hits == a.hits
                 && misses == a.misses && timed == a.timed && sumNanos == a.sumNanos
-                && Double.compare(minMs, a.minMs) == 0 && Double.compare(maxMs, a.maxMs) == 0
+                && minNanos == a.minNanos && maxNanos == a.maxNanos
                 && latency.equals(a.latency);
     }
 

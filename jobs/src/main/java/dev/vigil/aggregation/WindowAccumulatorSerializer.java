@@ -21,7 +21,8 @@ public final class WindowAccumulatorSerializer extends TypeSerializerSingleton<W
     private static final long serialVersionUID = 1L;
 
     public static final WindowAccumulatorSerializer INSTANCE = new WindowAccumulatorSerializer();
-    private static final int FORMAT_VERSION = 1;
+    /** 2: min and max in nanoseconds (longs). 1 (still read): in milliseconds (doubles). */
+    private static final int FORMAT_VERSION = 2;
 
     @Override
     public boolean isImmutableType() {
@@ -57,15 +58,15 @@ public final class WindowAccumulatorSerializer extends TypeSerializerSingleton<W
         out.writeLong(a.misses);
         out.writeLong(a.timed);
         out.writeLong(a.sumNanos);
-        out.writeDouble(a.minMs);
-        out.writeDouble(a.maxMs);
+        out.writeLong(a.minNanos);
+        out.writeLong(a.maxNanos);
         a.latency.writeTo(out);
     }
 
     @Override
     public WindowAccumulator deserialize(DataInputView in) throws IOException {
         int version = in.readByte();
-        if (version != FORMAT_VERSION) {
+        if (version != FORMAT_VERSION && version != 1) {
             throw new IOException("unknown WindowAccumulator format version " + version);
         }
         WindowAccumulator a = new WindowAccumulator();
@@ -75,8 +76,17 @@ public final class WindowAccumulatorSerializer extends TypeSerializerSingleton<W
         a.misses = in.readLong();
         a.timed = in.readLong();
         a.sumNanos = in.readLong();
-        a.minMs = in.readDouble();
-        a.maxMs = in.readDouble();
+        if (version == 1) {
+            double minMs = in.readDouble();
+            double maxMs = in.readDouble();
+            if (a.timed > 0) {
+                a.minNanos = Math.round(minMs * 1_000_000.0);
+                a.maxNanos = Math.round(maxMs * 1_000_000.0);
+            }
+        } else {
+            a.minNanos = in.readLong();
+            a.maxNanos = in.readLong();
+        }
         a.latency = LatencyHistogram.readFrom(in);
         return a;
     }

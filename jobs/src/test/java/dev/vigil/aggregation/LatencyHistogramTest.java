@@ -23,7 +23,7 @@ class LatencyHistogramTest {
             for (int i = 0; i < n; i++) {
                 // log-normal around 40 ms with a heavy tail, at microsecond resolution
                 values[i] = Math.round(Math.exp(Math.log(40) + 1.2 * random.nextGaussian()) * 1000) / 1000.0 + 0.5;
-                h.recordMillis(values[i]);
+                recordMillis(h, values[i]);
             }
             Arrays.sort(values);
             for (double q : QUANTILES) {
@@ -43,7 +43,7 @@ class LatencyHistogramTest {
         LatencyHistogram h = new LatencyHistogram();
         for (int i = 0; i < n; i++) {
             values[i] = 0.005 + random.nextDouble() * 0.1; // 5 to 105 microseconds, as fast cache lookups take
-            h.recordMillis(values[i]);
+            recordMillis(h, values[i]);
         }
         Arrays.sort(values);
         for (double q : QUANTILES) {
@@ -68,8 +68,8 @@ class LatencyHistogramTest {
         LatencyHistogram a = new LatencyHistogram();
         LatencyHistogram b = new LatencyHistogram();
         for (int i = 0; i < 2000; i++) {
-            a.recordMillis(random.nextDouble() * 300);
-            b.recordMillis(1000 + random.nextDouble() * 9000);
+            recordMillis(a, random.nextDouble() * 300);
+            recordMillis(b, 1000 + random.nextDouble() * 9000);
         }
         long[] pairs = a.toPairs();
         assertThat(pairs.length % 2).isZero();
@@ -110,7 +110,7 @@ class LatencyHistogramTest {
                     case 2 -> random.nextInt(3);                       // whole, including 0
                     default -> Math.exp(8 + 3 * random.nextGaussian()); // seconds to hours
                 };
-                h.recordMillis(ms);
+                recordMillis(h, ms);
             }
             assertThat(h.toPairs()).as("round %d", round).isEqualTo(pairsByIterator(h));
         }
@@ -135,5 +135,10 @@ class LatencyHistogramTest {
         assertThat(h.quantileMillis(0.5)).isNaN();
         assertThat(h.toPairs()).isEmpty();
         assertThatThrownBy(() -> h.quantileMillis(1.5)).hasMessage("quantile must be within [0, 1], got 1.5");
+    }
+
+    /** Durations as tests write them, in milliseconds, rounded to the nanosecond as the codec does. */
+    private static void recordMillis(LatencyHistogram h, double ms) {
+        h.recordNanos(Math.round(ms * 1_000_000.0));
     }
 }

@@ -46,6 +46,24 @@ class SerializersTest {
     }
 
     @Test
+    void readsStateWrittenInTheMillisecondFormatOfVersionOne() throws IOException {
+        WindowAccumulator a = sample(new Random(7), 1_000);
+        DataOutputSerializer v1 = new DataOutputSerializer(4096);
+        v1.writeByte(1);
+        v1.writeLong(a.count);
+        v1.writeLong(a.errors);
+        v1.writeLong(a.hits);
+        v1.writeLong(a.misses);
+        v1.writeLong(a.timed);
+        v1.writeLong(a.sumNanos);
+        v1.writeDouble(a.minMs());
+        v1.writeDouble(a.maxMs());
+        a.latency.writeTo(v1);
+
+        assertThat(read(WindowAccumulatorSerializer.INSTANCE, v1.getCopyOfBuffer())).isEqualTo(a);
+    }
+
+    @Test
     void copiesAreIndependent() {
         WindowAccumulator a = sample(new Random(3), 10);
         WindowAccumulator copy = WindowAccumulatorSerializer.INSTANCE.copy(a);

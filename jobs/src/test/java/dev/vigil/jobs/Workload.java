@@ -44,7 +44,7 @@ final class Workload {
                 }
                 case 2 -> {
                     int k = r.nextInt(CACHES.length);
-                    double duration = r.nextBoolean() ? MetricEvent.NO_DURATION : micros(0.05 + r.nextDouble() * 2);
+                    double duration = r.nextBoolean() ? Double.NaN : micros(0.05 + r.nextDouble() * 2);
                     events.add(MetricEvent.cache(ts, service, CACHES[k], null, r.nextDouble() < 0.85,
                             r.nextBoolean() ? CacheLevel.L1 : CacheLevel.L2, duration, false));
                 }
