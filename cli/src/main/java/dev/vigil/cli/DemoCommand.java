@@ -76,6 +76,41 @@ final class DemoCommand implements Callable<Integer> {
         }
         PrintStream out = System.out;
         System.setOut(System.err); // library chatter goes to stderr; the demo's own output stays readable
+        introduce(out);
+        out.println("starting Kafka, PostgreSQL and Redis ...");
+        stack = LocalStack.start(0, 0, 0, Topics.EVENTS, 4, Topics.DEAD_LETTER);
+        Thread hook = new Thread(this::shutdown, "vigil-demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+
+        int webUiPort = freePort();
+        startJob(webUiPort);
+        out.println();
+        out.println(LocalStack.connectionLines(stack));
+        out.println("Flink web UI: http://localhost:" + webUiPort);
+        out.println();
+
+        subscribe(out);
+        long start = System.currentTimeMillis();
+        DemoTimeline timeline = DemoTimeline.plan(start, window);
+        printTimeline(timeline, start, out);
+        traffic = new SimulatedTraffic(stack.kafkaBootstrapServers(), Topics.EVENTS, timeline, rate);
+        traffic.start();
+        runFor(duration, start, out);
+
+        finish(out);
+        if (keep) {
+            out.println();
+            out.println("The stack keeps running (--keep); Ctrl-C stops it:");
+            out.println(LocalStack.connectionLines(stack));
+            out.flush();
+            new CountDownLatch(1).await(); // until Ctrl-C: the hook stops the stack
+        }
+        Runtime.getRuntime().removeShutdownHook(hook);
+        shutdown();
+        return 0;
+    }
+
+    private void introduce(PrintStream out) {
         Duration needed = DemoTimeline.minimumDuration(window);
         out.printf(Locale.ROOT, "Vigil demo: %s of simulated traffic, %s windows, about %d events/s%n",
                 human(duration), human(window), rate + 24);
@@ -83,12 +118,10 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("note: at --window %s the incidents need about %s to fire and resolve; --duration %s ends earlier%n",
                     human(window), human(needed), human(duration));
         }
-        out.println("starting Kafka, PostgreSQL and Redis ...");
-        stack = LocalStack.start(0, 0, 0, Topics.EVENTS, 4, Topics.DEAD_LETTER);
-        Thread hook = new Thread(this::shutdown, "vigil-demo-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+    }
 
-        int webUiPort = freePort();
+    /** The real job, Kafka to PostgreSQL and Redis, in a local cluster serving the web UI. */
+    private void startJob(int webUiPort) throws Exception {
         PipelineConfig cfg = PipelineConfig.builder()
                 .kafka(stack.kafkaBootstrapServers())
                 .groupId("vigil-demo")
@@ -104,15 +137,9 @@ final class DemoCommand implements Callable<Integer> {
         StreamExecutionEnvironment env = LocalRunner.environment(cfg, webUiPort);
         VigilJob.assemble(env, cfg);
         job = env.executeAsync("vigil-demo");
+    }
 
-        out.println();
-        out.println(LocalStack.connectionLines(stack));
-        out.println("Flink web UI: http://localhost:" + webUiPort);
-        out.println();
-
-        subscribe(out);
-        long start = System.currentTimeMillis();
-        DemoTimeline timeline = DemoTimeline.plan(start, window);
+    private static void printTimeline(DemoTimeline timeline, long start, PrintStream out) {
         out.println("Incident timeline (from now):");
         for (Incident i : timeline.incidents()) {
             out.printf(Locale.ROOT, "  +%3ds to +%3ds  %-50s %s %s %s -> %s%n", (i.startMs() - start) / 1000,
@@ -120,11 +147,10 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println();
         out.println("Alerts, as they arrive on Redis (" + AlertChannels.ALL + "):");
+    }
 
-        traffic = new SimulatedTraffic(stack.kafkaBootstrapServers(), Topics.EVENTS, timeline, rate);
-        traffic.start();
-        runFor(duration, start, out);
-
+    /** Stops the traffic and the job once the last window is in, then prints the summary. */
+    private void finish(PrintStream out) throws Exception {
         traffic.close();
         Thread.sleep(window.toMillis() / 2); // let the last full window reach the job
         job.cancel().get(30, TimeUnit.SECONDS);
@@ -133,16 +159,6 @@ final class DemoCommand implements Callable<Integer> {
         }
         clearProgress(out);
         new DemoSummary(stack.postgresJdbcUrl()).print(out);
-        if (keep) {
-            out.println();
-            out.println("The stack keeps running (--keep); Ctrl-C stops it:");
-            out.println(LocalStack.connectionLines(stack));
-            out.flush();
-            new CountDownLatch(1).await(); // until Ctrl-C: the hook stops the stack
-        }
-        Runtime.getRuntime().removeShutdownHook(hook);
-        shutdown();
-        return 0;
     }
 
     private void runFor(Duration d, long start, PrintStream out) throws InterruptedException {

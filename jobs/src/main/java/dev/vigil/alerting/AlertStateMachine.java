@@ -40,50 +40,59 @@ public final class AlertStateMachine {
         if (w.count() < rule.minCount() || Double.isNaN(value)) {
             return null;
         }
-        Severity level = rule.levelOf(value);
-        switch (s.status) {
-            case OK -> {
-                if (level == null) {
-                    return null;
-                }
-                s.status = AlertState.Status.PENDING;
-                s.breaches = 1;
-                s.severity = level;
-                s.startedAt = w.windowStart();
-                return s.breaches >= rule.forWindows() ? fire(s, rule, w, value) : null;
-            }
-            case PENDING -> {
-                if (level == null) {
-                    reset(s);
-                    return null;
-                }
-                s.breaches++;
-                s.severity = worst(s.severity, level);
-                return s.breaches >= rule.forWindows() ? fire(s, rule, w, value) : null;
-            }
-            default -> {
-                if (level == null) {
-                    s.passes++;
-                    if (s.passes >= rule.resolveAfter()) {
-                        AlertEvent resolved = event(AlertEvent.RESOLVED, s.severity, rule, w, value,
-                                rule.threshold(s.severity), s.startedAt,
-                                String.format(Locale.ROOT, "%s resolved: %s %s = %s, back within %s %s for %d window(s)",
-                                        rule.name(), series(w), rule.metric(), num(value),
-                                        rule.comparison() == Comparison.ABOVE ? "<=" : ">=", num(rule.warning()), s.passes));
-                        reset(s);
-                        return resolved;
-                    }
-                    return null;
-                }
-                s.passes = 0;
-                if (level == Severity.CRITICAL && s.severity == Severity.WARNING) {
-                    s.severity = Severity.CRITICAL;
-                    return event(AlertEvent.ESCALATED, Severity.CRITICAL, rule, w, value, rule.critical(), s.startedAt,
-                            describe("escalated to critical", rule, w, value, rule.critical()));
-                }
-                return null;
-            }
+        Severity level = rule.levelOf(value); // null: the window passes
+        return switch (s.status) {
+            case OK -> fromOk(s, rule, w, value, level);
+            case PENDING -> fromPending(s, rule, w, value, level);
+            case FIRING -> fromFiring(s, rule, w, value, level);
+        };
+    }
+
+    /** A first breach starts the streak (and fires at once when {@code for} is 1). */
+    private static AlertEvent fromOk(AlertState s, SlaRule rule, MetricWindow w, double value, Severity level) {
+        if (level == null) {
+            return null;
         }
+        s.status = AlertState.Status.PENDING;
+        s.breaches = 1;
+        s.severity = level;
+        s.startedAt = w.windowStart();
+        return s.breaches >= rule.forWindows() ? fire(s, rule, w, value) : null;
+    }
+
+    /** A pass ends the streak; the {@code for}-th breach in a row fires at the worst level seen. */
+    private static AlertEvent fromPending(AlertState s, SlaRule rule, MetricWindow w, double value, Severity level) {
+        if (level == null) {
+            reset(s);
+            return null;
+        }
+        s.breaches++;
+        s.severity = worst(s.severity, level);
+        return s.breaches >= rule.forWindows() ? fire(s, rule, w, value) : null;
+    }
+
+    /** {@code resolve_after} passes in a row resolve; a critical breach while warning escalates, once. */
+    private static AlertEvent fromFiring(AlertState s, SlaRule rule, MetricWindow w, double value, Severity level) {
+        if (level == null) {
+            s.passes++;
+            return s.passes >= rule.resolveAfter() ? resolve(s, rule, w, value) : null;
+        }
+        s.passes = 0;
+        if (level == Severity.CRITICAL && s.severity == Severity.WARNING) {
+            s.severity = Severity.CRITICAL;
+            return event(AlertEvent.ESCALATED, Severity.CRITICAL, rule, w, value, rule.critical(), s.startedAt,
+                    describe("escalated to critical", rule, w, value, rule.critical()));
+        }
+        return null;
+    }
+
+    private static AlertEvent resolve(AlertState s, SlaRule rule, MetricWindow w, double value) {
+        AlertEvent resolved = event(AlertEvent.RESOLVED, s.severity, rule, w, value, rule.threshold(s.severity),
+                s.startedAt, String.format(Locale.ROOT, "%s resolved: %s %s = %s, back within %s %s for %d window(s)",
+                        rule.name(), series(w), rule.metric(), num(value),
+                        rule.comparison() == Comparison.ABOVE ? "<=" : ">=", num(rule.warning()), s.passes));
+        reset(s);
+        return resolved;
     }
 
     /** The series stopped reporting: a firing alert resolves for lack of data; any state is dropped. */

@@ -134,19 +134,38 @@ public final class SlaRules implements Serializable {
                 throw error("must be a mapping of fields");
             }
             name = node.hasNonNull("name") && node.get("name").isTextual() ? node.get("name").asText() : null;
+            rejectUnknownFields();
+            if (name == null || !name.matches("[A-Za-z0-9_.-]{1,100}")) {
+                throw error("name is required: 1-100 letters, digits, '.', '-' or '_'");
+            }
+            String type = type();
+            String metric = metric(type);
+            Comparison comparison = comparison();
+            double warning = number("warning");
+            double critical = number("critical");
+            checkThresholds(metric, comparison, warning, critical);
+            return new SlaRule(name, type, globs("services"), globs("names"), rollup(), metric, comparison,
+                    warning, critical, integer("for", 1, 1), integer("resolve_after", 1, 1), integer("min_count", 1, 0));
+        }
+
+        private void rejectUnknownFields() {
             for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
                 String field = it.next();
                 if (!FIELDS.contains(field)) {
                     throw error("unknown field '" + field + "' (fields: " + String.join(", ", new java.util.TreeSet<>(FIELDS)) + ")");
                 }
             }
-            if (name == null || !name.matches("[A-Za-z0-9_.-]{1,100}")) {
-                throw error("name is required: 1-100 letters, digits, '.', '-' or '_'");
-            }
+        }
+
+        private String type() {
             String type = text("type", null);
             if (!TYPES.contains(type)) {
                 throw error("type must be one of request, query, cache, scraper; got " + quoted(type));
             }
+            return type;
+        }
+
+        private String metric(String type) {
             String metric = text("metric", null);
             if (metric == null || !MetricValues.BY_NAME.containsKey(metric)) {
                 throw error("unknown metric " + quoted(metric) + " (one of " + String.join(", ", MetricValues.BY_NAME.keySet()) + ")");
@@ -154,12 +173,19 @@ public final class SlaRules implements Serializable {
             if (metric.equals("hit_rate") && !type.equals("cache")) {
                 throw error("metric hit_rate exists only for type cache");
             }
+            return metric;
+        }
+
+        private Comparison comparison() {
             Comparison comparison = Comparison.parse(text("comparison", ">"));
             if (comparison == null) {
                 throw error("comparison must be \">\" (above) or \"<\" (below); got " + quoted(text("comparison", null)));
             }
-            double warning = number("warning");
-            double critical = number("critical");
+            return comparison;
+        }
+
+        /** Critical lies beyond warning in the direction of the comparison; rates are fractions. */
+        private void checkThresholds(String metric, Comparison comparison, double warning, double critical) {
             if (comparison == Comparison.ABOVE && !(warning < critical)) {
                 throw error("warning must be below critical for comparison \">\" (warning " + fmt(warning)
                         + ", critical " + fmt(critical) + ")");
@@ -171,17 +197,14 @@ public final class SlaRules implements Serializable {
             if (MetricValues.isRate(metric) && (warning < 0 || warning > 1 || critical < 0 || critical > 1)) {
                 throw error(metric + " is a fraction: thresholds must be between 0 and 1 (write 5% as 0.05)");
             }
-            int forWindows = integer("for", 1, 1);
-            int resolveAfter = integer("resolve_after", 1, 1);
-            long minCount = integer("min_count", 1, 0);
-            RollupScope rollup;
+        }
+
+        private RollupScope rollup() {
             try {
-                rollup = RollupScope.valueOf(text("rollup", "include").toUpperCase(Locale.ROOT));
+                return RollupScope.valueOf(text("rollup", "include").toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw error("rollup must be include, exclude or only; got " + quoted(text("rollup", null)));
             }
-            return new SlaRule(name, type, globs("services"), globs("names"), rollup, metric, comparison,
-                    warning, critical, forWindows, resolveAfter, minCount);
         }
 
         private String text(String field, String fallback) {
