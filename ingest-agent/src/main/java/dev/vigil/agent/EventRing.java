@@ -77,9 +77,17 @@ final class EventRing {
         return capacity;
     }
 
-    /** Writes one event into a free slot; false, without waiting, when the ring is full. */
-    boolean offer(byte type, long ts, String name, long durationNanos, boolean error, int status, boolean hit,
-                  byte level, long count) {
+    /** The small fields of an event in one long, as a slot stores them: type | level | flags | status. */
+    static long pack(byte type, byte level, boolean error, boolean hit, int status) {
+        return (type & 0xFFL) | ((level & 0xFFL) << 8) | (error ? 1L << 16 : 0) | (hit ? 1L << 17 : 0)
+                | ((status & 0xFFFFL) << 32);
+    }
+
+    /**
+     * Writes one event into a free slot; false, without waiting, when the ring is full. Five arguments,
+     * the small fields {@linkplain #pack packed}: all of them travel in registers.
+     */
+    boolean offer(long ts, String name, long durationNanos, long packed, long count) {
         long seq;
         do {
             seq = claimed.get();
@@ -96,8 +104,7 @@ final class EventRing {
         slots[base + TS] = ts;
         slots[base + DURATION] = durationNanos;
         slots[base + COUNT] = count;
-        slots[base + PACKED] = (type & 0xFFL) | ((level & 0xFFL) << 8) | (error ? 1L << 16 : 0) | (hit ? 1L << 17 : 0)
-                | ((status & 0xFFFFL) << 32);
+        slots[base + PACKED] = packed;
         names[i] = name;
         PUBLISHED_SLOT.setRelease(slots, base + PUBLISHED, seq);
         return true;

@@ -83,7 +83,7 @@ public final class MetricsAgent implements AutoCloseable {
     /** A served request with an explicit error flag (for example a 200 that carried an error body). */
     public void recordRequest(String route, int status, long durationNanos, boolean error) {
         if (!MetricEvent.isValidStatus(status)) {
-            rejectInvalid(MetricEvent.invalidStatus(status).getMessage(), null);
+            rejectInvalidStatus(status);
             return;
         }
         record(TYPE_REQUEST, route, durationNanos, error, status, false, NO_LEVEL, MetricEvent.NO_COUNT);
@@ -134,7 +134,8 @@ public final class MetricsAgent implements AutoCloseable {
 
     private void offer(byte type, String name, long durationNanos, boolean error, int status, boolean hit,
                        byte level, long count) {
-        if (closed.get() || !ring.offer(type, CoarseClock.millis(), name, durationNanos, error, status, hit, level, count)) {
+        if (closed.get() || !ring.offer(CoarseClock.millis(), name, durationNanos,
+                EventRing.pack(type, level, error, hit, status), count)) {
             dropped.increment();
         }
     }
@@ -151,6 +152,10 @@ public final class MetricsAgent implements AutoCloseable {
             return false;
         }
         return true;
+    }
+
+    private void rejectInvalidStatus(int status) {
+        rejectInvalid(MetricEvent.invalidStatus(status).getMessage(), null);
     }
 
     private void rejectInvalid(String message, Object value) {

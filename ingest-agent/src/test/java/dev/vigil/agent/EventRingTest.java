@@ -43,7 +43,7 @@ class EventRingTest {
                 await(start);
                 for (int i = 0; i < perProducer; i++) {
                     // ts encodes (producer, sequence); retry when full so every event goes through
-                    while (!ring.offer((byte) 0, (long) id << 32 | i, "n" + id, i, false, 200, false, (byte) -1, 0)) {
+                    while (!ring.offer((long) id << 32 | i, "n" + id, i, EventRing.pack((byte) 0, (byte) -1, false, false, 200), 0)) {
                         refused.incrementAndGet();
                         Thread.onSpinWait();
                     }
@@ -77,7 +77,7 @@ class EventRingTest {
     }
 
     private static boolean offer(EventRing ring, long ts) {
-        return ring.offer((byte) 0, ts, "n", 1_000_000L, false, 200, false, (byte) -1, 0);
+        return ring.offer(ts, "n", 1_000_000L, EventRing.pack((byte) 0, (byte) -1, false, false, 200), 0);
     }
 
     private static void await(CountDownLatch latch) {
