@@ -3,6 +3,7 @@ package dev.vigil.cli;
 import dev.vigil.model.AlertEvent;
 import dev.vigil.sinks.redis.AlertPayload;
 import dev.vigil.sinks.redis.AlertChannels;
+import dev.vigil.sinks.redis.RedisUrl;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,7 +12,6 @@ import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.exceptions.JedisException;
 
 import java.io.PrintWriter;
-import java.net.URI;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -44,10 +44,11 @@ final class AlertsCommand implements Callable<Integer> {
         String channel = service == null ? AlertChannels.ALL : AlertChannels.forService(service);
         AtomicInteger printed = new AtomicInteger();
         long backoffMs = 500;
-        try (JedisPooled jedis = new JedisPooled(URI.create(redis), 5_000)) {
+        RedisUrl url = RedisUrl.parse(redis); // printed masked: the URL may carry a password
+        try (JedisPooled jedis = new JedisPooled(url.uri(), 5_000)) {
             while (count == 0 || printed.get() < count) {
                 try {
-                    err.println("listening on " + channel + " at " + redis + " (Ctrl-C to stop)");
+                    err.println("listening on " + channel + " at " + url + " (Ctrl-C to stop)");
                     err.flush();
                     jedis.subscribe(new JedisPubSub() {
                         @Override
@@ -65,7 +66,7 @@ final class AlertsCommand implements Callable<Integer> {
                     }, channel);
                     backoffMs = 500;
                 } catch (JedisException e) {
-                    err.println("Redis unavailable at " + redis + " (" + e.getMessage() + "); retrying in " + backoffMs + " ms");
+                    err.println("Redis unavailable at " + url + " (" + e.getMessage() + "); retrying in " + backoffMs + " ms");
                     err.flush();
                     Thread.sleep(backoffMs);
                     backoffMs = Math.min(10_000, backoffMs * 2);

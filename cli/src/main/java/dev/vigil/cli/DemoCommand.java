@@ -11,17 +11,16 @@ import dev.vigil.jobs.VigilJob;
 import dev.vigil.model.AlertEvent;
 import dev.vigil.sinks.redis.AlertPayload;
 import dev.vigil.sinks.redis.AlertChannels;
+import dev.vigil.sinks.redis.AlertSubscription;
+import dev.vigil.sinks.redis.RedisUrl;
 import dev.vigil.stack.EmbeddedStack;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.JedisPubSub;
 
 import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -67,7 +66,7 @@ final class DemoCommand implements Callable<Integer> {
     private volatile EmbeddedStack stack;
     private volatile SimulatedTraffic traffic;
     private volatile JobClient job;
-    private volatile JedisPubSub subscription;
+    private volatile AlertSubscription subscription;
 
     @Override
     public Integer call() throws Exception {
@@ -155,7 +154,7 @@ final class DemoCommand implements Callable<Integer> {
         Thread.sleep(window.toMillis() / 2); // let the last full window reach the job
         job.cancel().get(30, TimeUnit.SECONDS);
         if (subscription != null) {
-            subscription.unsubscribe();
+            subscription.close();
         }
         clearProgress(out);
         new DemoSummary(stack.postgresJdbcUrl()).print(out);
@@ -204,36 +203,14 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private void subscribe(PrintStream out) throws InterruptedException {
-        CountDownLatch ready = new CountDownLatch(1);
-        JedisPubSub pubSub = new JedisPubSub() {
-            @Override
-            public void onSubscribe(String channel, int count) {
-                ready.countDown();
+        subscription = AlertSubscription.start(RedisUrl.parse(stack.redisUrl()), AlertChannels.ALL, false, message -> {
+            alertCount.incrementAndGet();
+            synchronized (out) {
+                clearProgress(out);
+                out.println(AlertLine.format(AlertPayload.fromJson(message)));
+                out.flush();
             }
-
-            @Override
-            public void onMessage(String channel, String message) {
-                alertCount.incrementAndGet();
-                synchronized (out) {
-                    clearProgress(out);
-                    out.println(AlertLine.format(AlertPayload.fromJson(message)));
-                    out.flush();
-                }
-            }
-        };
-        subscription = pubSub;
-        Thread t = new Thread(() -> {
-            try (JedisPooled jedis = new JedisPooled(URI.create(stack.redisUrl()))) {
-                jedis.subscribe(pubSub, AlertChannels.ALL);
-            } catch (RuntimeException e) {
-                if (!stopped.get()) {
-                    System.err.println("alert subscriber stopped: " + e.getMessage());
-                }
-            }
-        }, "demo-alert-subscriber");
-        t.setDaemon(true);
-        t.start();
-        ready.await(10, TimeUnit.SECONDS);
+        });
     }
 
     private static void clearProgress(PrintStream out) {
@@ -255,8 +232,8 @@ final class DemoCommand implements Callable<Integer> {
             // shutting down
         }
         try {
-            if (subscription != null && subscription.isSubscribed()) {
-                subscription.unsubscribe();
+            if (subscription != null) {
+                subscription.close();
             }
         } catch (Exception ignored) {
             // shutting down

@@ -122,8 +122,19 @@ public record MetricEvent(
 
     public static MetricEvent query(long ts, String service, String fingerprint, String instance,
                                     double durationMs, boolean error, long rows) {
-        return of(EventType.QUERY, ts, service, fingerprint, instance, nanosFromWireMillis(durationMs), error,
-                NO_STATUS, null, rows, false, null);
+        return counted(EventType.QUERY, ts, service, fingerprint, instance, durationMs, error, rows);
+    }
+
+    public static MetricEvent scrape(long ts, String service, String platform, String instance,
+                                     double durationMs, boolean error, long items) {
+        return counted(EventType.SCRAPER, ts, service, platform, instance, durationMs, error, items);
+    }
+
+    /** A query or a scrape: a duration, an error flag and a count of what came back. */
+    private static MetricEvent counted(EventType type, long ts, String service, String name, String instance,
+                                       double durationMs, boolean error, long count) {
+        return of(type, ts, service, name, instance, nanosFromWireMillis(durationMs), error, NO_STATUS, null, count,
+                false, null);
     }
 
     /** @param durationMs milliseconds, or {@link Double#NaN} for a cache access without a duration */
@@ -131,12 +142,6 @@ public record MetricEvent(
                                     boolean hit, CacheLevel level, double durationMs, boolean error) {
         return of(EventType.CACHE, ts, service, cacheName, instance, nanosFromWireMillis(durationMs), error,
                 NO_STATUS, null, NO_COUNT, hit, level);
-    }
-
-    public static MetricEvent scrape(long ts, String service, String platform, String instance,
-                                     double durationMs, boolean error, long items) {
-        return of(EventType.SCRAPER, ts, service, platform, instance, nanosFromWireMillis(durationMs), error,
-                NO_STATUS, null, items, false, null);
     }
 
     /**

@@ -20,56 +20,25 @@ import java.util.Objects;
 public final class PipelineConfig implements Serializable {
     private static final long serialVersionUID = 2L;
 
-    private final String kafka;
-    private final String eventsTopic;
-    private final String deadLetterTopic;
-    private final String groupId;
-    private final PostgresUrl postgres;
-    private final RedisUrl redis;
-    private final boolean bounded;
-    private final Duration window;
-    private final Duration allowedLateness;
-    private final Duration outOfOrderness;
-    private final Duration idleTimeout;
-    private final int maxNamesPerService;
-    private final int maxBufferedPartials;
-    private final Duration checkpointInterval;
-    private final int parallelism;
-    private final BatchSettings windowsSink;
-    private final BatchSettings alertsSink;
-    private final Duration redisTimeout;
-    private final SlaRules rules;
+    /** The settings, in a private copy of the builder that made them: never handed out, never changed. */
+    private final Builder values;
 
     private PipelineConfig(Builder b) {
-        kafka = Objects.requireNonNull(b.kafka, "--kafka is required");
-        postgres = Objects.requireNonNull(b.postgres, "--postgres is required");
-        eventsTopic = b.eventsTopic;
-        deadLetterTopic = b.deadLetterTopic;
-        groupId = b.groupId;
-        redis = b.redis;
-        bounded = b.bounded;
-        window = b.window;
-        allowedLateness = b.allowedLateness;
-        outOfOrderness = b.outOfOrderness;
-        idleTimeout = b.idleTimeout;
-        maxNamesPerService = b.maxNamesPerService;
-        maxBufferedPartials = b.maxBufferedPartials;
-        checkpointInterval = b.checkpointInterval;
-        parallelism = b.parallelism;
-        windowsSink = b.windowsSink;
-        alertsSink = b.alertsSink;
-        redisTimeout = b.redisTimeout;
-        rules = Objects.requireNonNull(b.rules, "rules");
-        require(!window.isNegative() && !window.isZero(), "--window must be positive, got " + window);
-        require(!allowedLateness.isNegative(), "--allowed-lateness must be >= 0, got " + allowedLateness);
-        require(!outOfOrderness.isNegative(), "--out-of-orderness must be >= 0, got " + outOfOrderness);
-        require(!idleTimeout.isNegative() && !idleTimeout.isZero(), "--idle-timeout must be positive, got " + idleTimeout);
-        require(maxNamesPerService >= 1, "--max-names must be >= 1, got " + maxNamesPerService);
-        require(maxBufferedPartials >= 1, "--max-buffered-partials must be >= 1, got " + maxBufferedPartials);
-        require(!checkpointInterval.isNegative() && !checkpointInterval.isZero(),
-                "--checkpoint-interval must be positive, got " + checkpointInterval);
-        require(parallelism >= 0, "--parallelism must be >= 0, got " + parallelism);
-        require(!redisTimeout.isNegative() && !redisTimeout.isZero(), "--redis-timeout must be positive, got " + redisTimeout);
+        Objects.requireNonNull(b.kafka, "--kafka is required");
+        Objects.requireNonNull(b.postgres, "--postgres is required");
+        require(!b.window.isNegative() && !b.window.isZero(), "--window must be positive, got " + b.window);
+        require(!b.allowedLateness.isNegative(), "--allowed-lateness must be >= 0, got " + b.allowedLateness);
+        require(!b.outOfOrderness.isNegative(), "--out-of-orderness must be >= 0, got " + b.outOfOrderness);
+        require(!b.idleTimeout.isNegative() && !b.idleTimeout.isZero(),
+                "--idle-timeout must be positive, got " + b.idleTimeout);
+        require(b.maxNamesPerService >= 1, "--max-names must be >= 1, got " + b.maxNamesPerService);
+        require(b.maxBufferedPartials >= 1, "--max-buffered-partials must be >= 1, got " + b.maxBufferedPartials);
+        require(!b.checkpointInterval.isNegative() && !b.checkpointInterval.isZero(),
+                "--checkpoint-interval must be positive, got " + b.checkpointInterval);
+        require(b.parallelism >= 0, "--parallelism must be >= 0, got " + b.parallelism);
+        require(!b.redisTimeout.isNegative() && !b.redisTimeout.isZero(),
+                "--redis-timeout must be positive, got " + b.redisTimeout);
+        values = b.copy();
     }
 
     public static Builder builder() {
@@ -78,131 +47,114 @@ public final class PipelineConfig implements Serializable {
 
     /** A builder holding this configuration, to derive another from it. */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.kafka = kafka;
-        b.eventsTopic = eventsTopic;
-        b.deadLetterTopic = deadLetterTopic;
-        b.groupId = groupId;
-        b.postgres = postgres;
-        b.redis = redis;
-        b.bounded = bounded;
-        b.window = window;
-        b.allowedLateness = allowedLateness;
-        b.outOfOrderness = outOfOrderness;
-        b.idleTimeout = idleTimeout;
-        b.maxNamesPerService = maxNamesPerService;
-        b.maxBufferedPartials = maxBufferedPartials;
-        b.checkpointInterval = checkpointInterval;
-        b.parallelism = parallelism;
-        b.windowsSink = windowsSink;
-        b.alertsSink = alertsSink;
-        b.redisTimeout = redisTimeout;
-        b.rules = rules;
-        return b;
+        return values.copy();
     }
 
     /** Kafka bootstrap servers. */
     public String kafka() {
-        return kafka;
+        return values.kafka;
     }
 
     public String eventsTopic() {
-        return eventsTopic;
+        return values.eventsTopic;
     }
 
     public String deadLetterTopic() {
-        return deadLetterTopic;
+        return values.deadLetterTopic;
     }
 
     /** The Kafka consumer group; offsets are committed under it at every checkpoint. */
     public String groupId() {
-        return groupId;
+        return values.groupId;
     }
 
     public PostgresUrl postgres() {
-        return postgres;
+        return values.postgres;
     }
 
     /** Where alerts are published, or null: then they go only to the {@code alerts} table. */
     public RedisUrl redis() {
-        return redis;
+        return values.redis;
     }
 
     /** Read from the earliest to the end offsets found at start, write every window, then finish. */
     public boolean bounded() {
-        return bounded;
+        return values.bounded;
     }
 
     public Duration window() {
-        return window;
+        return values.window;
     }
 
     public Duration allowedLateness() {
-        return allowedLateness;
+        return values.allowedLateness;
     }
 
     /** How far behind the newest event time an event may arrive without being late. */
     public Duration outOfOrderness() {
-        return outOfOrderness;
+        return values.outOfOrderness;
     }
 
     /** A partition silent this long stops holding the watermark back. */
     public Duration idleTimeout() {
-        return idleTimeout;
+        return values.idleTimeout;
     }
 
     public int maxNamesPerService() {
-        return maxNamesPerService;
+        return values.maxNamesPerService;
     }
 
     public int maxBufferedPartials() {
-        return maxBufferedPartials;
+        return values.maxBufferedPartials;
     }
 
     public Duration checkpointInterval() {
-        return checkpointInterval;
+        return values.checkpointInterval;
     }
 
     /** Operator parallelism; 0 means the environment's default. */
     public int parallelism() {
-        return parallelism;
+        return values.parallelism;
     }
 
     /** Batching and retries of the {@code metric_windows} writer. */
     public BatchSettings windowsSink() {
-        return windowsSink;
+        return values.windowsSink;
     }
 
     /** Batching and retries of the {@code alerts} writer. */
     public BatchSettings alertsSink() {
-        return alertsSink;
+        return values.alertsSink;
     }
 
     /** Connect and socket timeout of each Redis call. */
     public Duration redisTimeout() {
-        return redisTimeout;
+        return values.redisTimeout;
     }
 
     /** The validated SLA rules (the defaults unless {@code --rules FILE}). */
     public SlaRules rules() {
-        return rules;
+        return values.rules;
     }
 
     /** The part of this configuration the aggregation graph uses. */
     public AggregationSettings aggregation() {
-        return new AggregationSettings(window, allowedLateness, maxNamesPerService, maxBufferedPartials);
+        return new AggregationSettings(values.window, values.allowedLateness, values.maxNamesPerService,
+                values.maxBufferedPartials);
     }
 
     /** Every setting, URLs with their passwords masked: safe to log. */
     @Override
     public String toString() {
-        return "PipelineConfig[kafka=" + kafka + ", eventsTopic=" + eventsTopic + ", deadLetterTopic=" + deadLetterTopic
-                + ", groupId=" + groupId + ", postgres=" + postgres + ", redis=" + redis + ", bounded=" + bounded
-                + ", window=" + window + ", allowedLateness=" + allowedLateness + ", outOfOrderness=" + outOfOrderness
-                + ", idleTimeout=" + idleTimeout + ", maxNamesPerService=" + maxNamesPerService
-                + ", maxBufferedPartials=" + maxBufferedPartials + ", checkpointInterval=" + checkpointInterval
-                + ", parallelism=" + parallelism + ", windowsSink=" + windowsSink + ", alertsSink=" + alertsSink
-                + ", redisTimeout=" + redisTimeout + ", rules=" + rules.rules().size() + "]";
+        Builder v = values;
+        return "PipelineConfig[kafka=" + v.kafka + ", eventsTopic=" + v.eventsTopic + ", deadLetterTopic="
+                + v.deadLetterTopic + ", groupId=" + v.groupId + ", postgres=" + v.postgres + ", redis=" + v.redis
+                + ", bounded=" + v.bounded + ", window=" + v.window + ", allowedLateness=" + v.allowedLateness
+                + ", outOfOrderness=" + v.outOfOrderness + ", idleTimeout=" + v.idleTimeout
+                + ", maxNamesPerService=" + v.maxNamesPerService + ", maxBufferedPartials=" + v.maxBufferedPartials
+                + ", checkpointInterval=" + v.checkpointInterval + ", parallelism=" + v.parallelism
+                + ", windowsSink=" + v.windowsSink + ", alertsSink=" + v.alertsSink + ", redisTimeout="
+                + v.redisTimeout + ", rules=" + v.rules.rules().size() + "]";
     }
 
     private static void require(boolean condition, String message) {
@@ -212,7 +164,9 @@ public final class PipelineConfig implements Serializable {
     }
 
     /** Named settings with the defaults {@code vigil run} documents. */
-    public static final class Builder {
+    public static final class Builder implements Serializable, Cloneable {
+        private static final long serialVersionUID = 1L;
+
         private String kafka;
         private String eventsTopic = Topics.EVENTS;
         private String deadLetterTopic = Topics.DEAD_LETTER;
@@ -234,6 +188,15 @@ public final class PipelineConfig implements Serializable {
         private SlaRules rules = SlaRules.defaults();
 
         private Builder() {
+        }
+
+        /** A shallow copy: every field is an immutable value. */
+        private Builder copy() {
+            try {
+                return (Builder) clone();
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
         }
 
         public Builder kafka(String bootstrapServers) {

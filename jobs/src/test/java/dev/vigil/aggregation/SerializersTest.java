@@ -10,6 +10,7 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,19 +49,12 @@ class SerializersTest {
     @Test
     void readsStateWrittenInTheMillisecondFormatOfVersionOne() throws IOException {
         WindowAccumulator a = sample(new Random(7), 1_000);
-        DataOutputSerializer v1 = new DataOutputSerializer(4096);
-        v1.writeByte(1);
-        v1.writeLong(a.count);
-        v1.writeLong(a.errors);
-        v1.writeLong(a.hits);
-        v1.writeLong(a.misses);
-        v1.writeLong(a.timed);
-        v1.writeLong(a.sumNanos);
-        v1.writeDouble(a.minMs());
-        v1.writeDouble(a.maxMs());
-        a.latency.writeTo(v1);
+        // Version 1 is version 2 with the version byte 1 and min/max as doubles of milliseconds.
+        ByteBuffer v1 = ByteBuffer.wrap(write(WindowAccumulatorSerializer.INSTANCE, a));
+        int minAt = 1 + 6 * Long.BYTES; // version byte, then count, errors, hits, misses, timed, sum
+        v1.put(0, (byte) 1).putDouble(minAt, a.minMs()).putDouble(minAt + Long.BYTES, a.maxMs());
 
-        assertThat(read(WindowAccumulatorSerializer.INSTANCE, v1.getCopyOfBuffer())).isEqualTo(a);
+        assertThat(read(WindowAccumulatorSerializer.INSTANCE, v1.array())).isEqualTo(a);
     }
 
     @Test

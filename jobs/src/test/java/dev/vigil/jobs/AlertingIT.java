@@ -4,6 +4,8 @@ import dev.vigil.events.CacheLevel;
 import dev.vigil.events.MetricEvent;
 import dev.vigil.model.AlertEvent;
 import dev.vigil.sinks.redis.AlertPayload;
+import dev.vigil.sinks.redis.AlertSubscription;
+import dev.vigil.sinks.redis.RedisUrl;
 import dev.vigil.sinks.postgres.SchemaMigrator;
 import dev.vigil.sinks.redis.AlertChannels;
 import dev.vigil.stack.EmbeddedRedisServer;
@@ -15,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.StreamEntryID;
 
 import java.net.ServerSocket;
@@ -30,8 +31,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
@@ -82,33 +81,16 @@ class AlertingIT {
         stack.kafka().createTopics(List.of(new TopicSpec(TOPIC, 2), new TopicSpec(TOPIC + ".dlq", 1)));
         KafkaTestSupport.produceEvents(stack.kafkaBootstrapServers(), TOPIC, incidents());
 
-        // A real subscriber, started before the job, on every per-service channel.
-        CountDownLatch subscribedLatch = new CountDownLatch(1);
-        JedisPubSub listener = new JedisPubSub() {
-            @Override
-            public void onPSubscribe(String pattern, int count) {
-                subscribedLatch.countDown();
-            }
-
-            @Override
-            public void onPMessage(String pattern, String channel, String message) {
-                subscribed.add(message);
-            }
-        };
-        Thread subscriber = new Thread(() -> {
-            try (JedisPooled jedis = new JedisPooled(URI.create(stack.redisUrl()))) {
-                jedis.psubscribe(listener, AlertChannels.SERVICE_PREFIX + "*");
-            }
-        }, "test-subscriber");
-        subscriber.setDaemon(true);
-        subscriber.start();
-        assertThat(subscribedLatch.await(10, TimeUnit.SECONDS)).isTrue();
+        // A real subscriber, started before the job, on every per-service channel (start() returns once
+        // Redis has confirmed the subscription, and throws if it does not within 10 s).
+        AlertSubscription subscription = AlertSubscription.start(RedisUrl.parse(stack.redisUrl()),
+                AlertChannels.SERVICE_PREFIX + "*", true, subscribed::add);
 
         referenceDb = database("alerts_reference");
         LocalRunner.run(config(referenceDb).toBuilder().redis(stack.redisUrl()).build());
         await().atMost(Duration.ofSeconds(10)).until(() -> subscribed.size() >= EXPECTED.size());
         Thread.sleep(500); // anything beyond the expected would arrive now
-        listener.punsubscribe();
+        subscription.close();
     }
 
     @Test

@@ -13,17 +13,11 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
  * after a failure, or a window re-fired by a late event, rewrites the same row with the newer result.
  * Callers must route all versions of one row through the same sink subtask (key the stream by the
  * primary key) so that the newest write is the last one.
+ *
+ * @param url     the database, credentials included
+ * @param batches rows per write, flush interval and retries
  */
-public final class MetricWindowsSink implements Sink<MetricWindow> {
-    private static final long serialVersionUID = 1L;
-
-    private final PostgresUrl url;
-    private final BatchSettings batches;
-
-    public MetricWindowsSink(PostgresUrl url, BatchSettings batches) {
-        this.url = url;
-        this.batches = batches;
-    }
+public record MetricWindowsSink(PostgresUrl url, BatchSettings batches) implements Sink<MetricWindow> {
 
     @Override
     public SinkWriter<MetricWindow> createWriter(WriterInitContext context) {
