@@ -3,14 +3,18 @@ package dev.vigil.jobs;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.FileUtils;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -59,15 +63,42 @@ public final class LocalRunner {
         return environment(cfg, webUiPort, checkpoints);
     }
 
+    /**
+     * Starts the Vigil job in a local cluster, keeping its state in {@code state}: checkpoints are
+     * retained there (also when the job is cancelled or the JVM dies), savepoints go there, and the job
+     * restores from {@code restoreFrom} if given. Returns once the job is submitted; stop it with
+     * {@link JobClient#stopWithSavepoint} into {@link StateFolder#savepoints()}.
+     */
+    public static JobClient startKeepingState(PipelineConfig cfg, StateFolder state, Optional<Path> restoreFrom)
+            throws Exception {
+        Configuration conf = clusterConfiguration(state.checkpoints());
+        conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, state.savepoints().toUri().toString());
+        conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        conf.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 3);
+        restoreFrom.ifPresent(point -> conf.set(StateRecoveryOptions.SAVEPOINT_PATH, point.toUri().toString()));
+        StreamExecutionEnvironment env = localEnvironment(cfg, conf, 0);
+        VigilJob.assemble(env, cfg);
+        return env.executeAsync("vigil");
+    }
+
     private static StreamExecutionEnvironment environment(PipelineConfig cfg, int webUiPort, Path checkpoints) {
+        return localEnvironment(cfg, clusterConfiguration(checkpoints), webUiPort);
+    }
+
+    /** Checkpoints on disk in {@code checkpoints}; restarts from the last checkpoint after a failure. */
+    private static Configuration clusterConfiguration(Path checkpoints) {
         Configuration conf = new Configuration();
         // Checkpoints on disk: the default in-memory storage caps state at 5 MB, which 2,000 busy series
-        // already exceed. One folder per run, deleted afterwards (Flink keeps a job's folder).
+        // already exceed.
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+        return conf;
+    }
+
+    private static StreamExecutionEnvironment localEnvironment(PipelineConfig cfg, Configuration conf, int webUiPort) {
         int parallelism = cfg.parallelism() > 0 ? cfg.parallelism() : Math.min(4, Runtime.getRuntime().availableProcessors());
         StreamExecutionEnvironment env;
         if (webUiPort > 0) {
