@@ -32,9 +32,26 @@ public final class VigilJob {
     private VigilJob() {
     }
 
-    public static void main(String[] args) throws Exception {
+    /** The job jar's command line: the job options of {@code vigil run}, plus {@code --help}. */
+    @CommandLine.Command(name = "vigil-jobs", mixinStandardHelpOptions = true, versionProvider = JarVersion.class,
+            description = "The Vigil pipeline job, for `flink run vigil-jobs.jar [options]` on a Flink cluster. "
+                    + "Apply the schema first (`vigil migrate`).")
+    static final class JarCommand {
+        @CommandLine.Mixin
         JobOptions options = new JobOptions();
-        CommandLine cli = new CommandLine(options).setCommandName("vigil-jobs");
+    }
+
+    static final class JarVersion implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = VigilJob.class.getPackage().getImplementationVersion();
+            return new String[] {"vigil-jobs " + (version != null ? version : "(development build)")};
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        JarCommand command = new JarCommand();
+        CommandLine cli = new CommandLine(command);
         try {
             cli.parseArgs(args);
         } catch (CommandLine.ParameterException e) {
@@ -42,7 +59,16 @@ public final class VigilJob {
             cli.usage(System.err);
             System.exit(2);
         }
-        PipelineConfig cfg = options.toConfig();
+        if (cli.isUsageHelpRequested() || cli.isVersionHelpRequested()) {
+            // Printed, then the main method returns without a job: `flink run` reports no job submitted.
+            if (cli.isUsageHelpRequested()) {
+                cli.usage(System.out);
+            } else {
+                cli.printVersionHelp(System.out);
+            }
+            return;
+        }
+        PipelineConfig cfg = command.options.toConfig();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, cfg);
         assemble(env, cfg);
