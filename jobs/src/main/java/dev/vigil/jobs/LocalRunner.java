@@ -6,14 +6,12 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.FileUtils;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -85,16 +83,13 @@ public final class LocalRunner {
         return localEnvironment(cfg, clusterConfiguration(checkpoints), webUiPort);
     }
 
-    /** Checkpoints on disk in {@code checkpoints}; restarts from the last checkpoint after a failure. */
+    /** Checkpoints on disk in {@code checkpoints} (restarts: {@link VigilJob#configure}). */
     private static Configuration clusterConfiguration(Path checkpoints) {
         Configuration conf = new Configuration();
         // Checkpoints on disk: the default in-memory storage caps state at 5 MB, which 2,000 busy series
         // already exceed.
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
         return conf;
     }
 

@@ -8,6 +8,8 @@ import dev.vigil.model.Decoded;
 import dev.vigil.sinks.postgres.AlertsSink;
 import dev.vigil.sinks.postgres.MetricWindowsSink;
 import dev.vigil.sinks.redis.RedisAlertSink;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -17,6 +19,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import picocli.CommandLine;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,6 +31,9 @@ import java.util.List;
  * and the demo assemble the same graph with {@link #assemble} in a local cluster.
  */
 public final class VigilJob {
+
+    /** Restarts in a row before the job gives up: 1+2+4+…+60 s, then 60 s each, is about 25 minutes. */
+    static final int RESTARTS_BEFORE_GIVING_UP = 30;
 
     private VigilJob() {
     }
@@ -75,8 +81,25 @@ public final class VigilJob {
         env.execute("vigil");
     }
 
-    /** Checkpointing and parallelism from the config; the rest is the cluster's. */
+    /**
+     * Checkpointing, parallelism and how the job rides out outages; the rest is the cluster's.
+     *
+     * <p>Outages: a sink that cannot write after its retries (PostgreSQL away) or a source that fails
+     * makes the job restart from its last checkpoint, after a delay that doubles from 1 s to at most 1
+     * min (with 10% jitter), so an outage costs no data and little load. After {@value #RESTARTS_BEFORE_GIVING_UP}
+     * restarts in a row — about 25 minutes of outage — the job fails; 10 minutes of running without a
+     * failure start the count over. Redis being away never fails the job (its sink keeps the alerts).
+     */
     public static void configure(StreamExecutionEnvironment env, PipelineConfig cfg) {
+        Configuration restarts = new Configuration();
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, Duration.ofSeconds(1));
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, Duration.ofMinutes(1));
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER, 2.0);
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR, 0.1);
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD, Duration.ofMinutes(10));
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, RESTARTS_BEFORE_GIVING_UP);
+        env.configure(restarts);
         env.enableCheckpointing(cfg.checkpointInterval().toMillis());
         // No function here mutates or keeps the records it is given, so chained operators can pass them
         // on without Flink's defensive deep copy.
