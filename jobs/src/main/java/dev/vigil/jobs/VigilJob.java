@@ -75,6 +75,7 @@ public final class VigilJob {
             return;
         }
         PipelineConfig cfg = command.options.toConfig();
+        Preflight.check(cfg); // a missing schema or topic fails the submission, not the running job
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, cfg);
         assemble(env, cfg);

@@ -2,6 +2,8 @@ package dev.vigil.sinks.postgres;
 
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.output.MigrateResult;
 
 import java.sql.SQLException;
@@ -28,13 +30,8 @@ public final class SchemaMigrator {
 
     /** @throws SchemaMigrationException saying what went wrong, e.g. the server is unreachable */
     public static Result migrate(PostgresUrl url) {
-        String jdbc = url.jdbc();
         try {
-            Flyway flyway = Flyway.configure(SchemaMigrator.class.getClassLoader())
-                    .dataSource(jdbc, null, null)
-                    .locations("classpath:db/migration")
-                    .failOnMissingLocations(true)
-                    .load();
+            Flyway flyway = flyway(url);
             MigrateResult result = flyway.migrate();
             String version = result.targetSchemaVersion != null ? result.targetSchemaVersion
                     : flyway.info().current() != null ? flyway.info().current().getVersion().getVersion() : "none";
@@ -43,6 +40,37 @@ public final class SchemaMigrator {
             throw new SchemaMigrationException("migrating " + url + " failed: "
                     + rootMessage(e), e);
         }
+    }
+
+    /** The schema a database has against the one this build writes. */
+    public record Status(String current, String latest, int pending) {
+        public boolean upToDate() {
+            return pending == 0;
+        }
+    }
+
+    /**
+     * Reads the database's schema version without changing anything.
+     *
+     * @throws SchemaMigrationException saying what went wrong, e.g. the server is unreachable
+     */
+    public static Status status(PostgresUrl url) {
+        try {
+            MigrationInfoService info = flyway(url).info();
+            MigrationInfo[] all = info.all();
+            return new Status(info.current() == null ? "none" : info.current().getVersion().getVersion(),
+                    all.length == 0 ? "none" : all[all.length - 1].getVersion().getVersion(), info.pending().length);
+        } catch (FlywayException e) {
+            throw new SchemaMigrationException("reading the schema of " + url + " failed: " + rootMessage(e), e);
+        }
+    }
+
+    private static Flyway flyway(PostgresUrl url) {
+        return Flyway.configure(SchemaMigrator.class.getClassLoader())
+                .dataSource(url.jdbc(), null, null)
+                .locations("classpath:db/migration")
+                .failOnMissingLocations(true)
+                .load();
     }
 
     /** The driver's own words if there are any (they name host and port), else the innermost cause's. */
