@@ -4,6 +4,8 @@ import dev.vigil.aggregation.AggregationSettings;
 import dev.vigil.alerting.SlaRules;
 import dev.vigil.events.Topics;
 import dev.vigil.sinks.postgres.BatchSettings;
+import dev.vigil.sinks.postgres.PostgresUrl;
+import dev.vigil.sinks.redis.RedisUrl;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
@@ -20,6 +22,19 @@ public final class JobOptions {
     @Option(names = "--postgres", required = true, paramLabel = "URL",
             description = "PostgreSQL URL with credentials (jdbc:postgresql://… or postgresql://…).")
     String postgres;
+
+    @Option(names = "--postgres-password-file", paramLabel = "FILE",
+            description = "Read the PostgreSQL password from the first line of FILE instead of the URL (or set "
+                    + "VIGIL_POSTGRES_PASSWORD): it then appears in no command line, log or job argument.")
+    java.nio.file.Path postgresPasswordFile;
+
+    @Option(names = "--redis-password-file", paramLabel = "FILE",
+            description = "Read the Redis password from the first line of FILE instead of the URL (or set "
+                    + "VIGIL_REDIS_PASSWORD).")
+    java.nio.file.Path redisPasswordFile;
+
+    /** Where {@code VIGIL_*_PASSWORD} come from; tests replace it. */
+    java.util.function.UnaryOperator<String> environment = System::getenv;
 
     @Option(names = "--redis", paramLabel = "URL",
             description = "Redis URL for alerts: redis://HOST:PORT, or rediss://USER:PASSWORD@HOST:PORT for TLS. "
@@ -106,10 +121,20 @@ public final class JobOptions {
      * RuleValidationException naming the bad rule and field.
      */
     public PipelineConfig toConfig() {
+        PostgresUrl postgresUrl = PostgresUrl.parse(postgres);
+        String postgresPassword = secret(postgresPasswordFile, "--postgres-password-file", "VIGIL_POSTGRES_PASSWORD");
+        if (postgresPassword != null) {
+            postgresUrl = postgresUrl.withPassword(postgresPassword);
+        }
+        RedisUrl redisUrl = redis == null ? null : RedisUrl.parse(redis);
+        String redisPassword = secret(redisPasswordFile, "--redis-password-file", "VIGIL_REDIS_PASSWORD");
+        if (redisUrl != null && redisPassword != null) {
+            redisUrl = redisUrl.withPassword(redisPassword);
+        }
         return PipelineConfig.builder()
                 .kafka(kafka)
-                .postgres(postgres)
-                .redis(redis)
+                .postgres(postgresUrl)
+                .redis(redisUrl)
                 .eventsTopic(eventsTopic)
                 .deadLetterTopic(dlqTopic)
                 .groupId(groupId)
@@ -127,5 +152,23 @@ public final class JobOptions {
                 .redisTimeout(redisTimeout)
                 .rules(rules == null ? SlaRules.defaults() : SlaRules.load(rules))
                 .build();
+    }
+
+    /** The first line of {@code file}, else the environment variable, else null. */
+    private String secret(java.nio.file.Path file, String option, String variable) {
+        if (file != null) {
+            try {
+                String content = java.nio.file.Files.readString(file);
+                String line = content.lines().findFirst().orElse("");
+                if (line.isEmpty()) {
+                    throw new IllegalArgumentException(option + " " + file + " is empty");
+                }
+                return line;
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("cannot read " + option + " " + file + ": " + e, e);
+            }
+        }
+        String value = environment.apply(variable);
+        return value == null || value.isEmpty() ? null : value;
     }
 }

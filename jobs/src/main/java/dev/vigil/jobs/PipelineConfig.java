@@ -225,6 +225,16 @@ public final class PipelineConfig implements Serializable {
             return this;
         }
 
+        public Builder postgres(PostgresUrl url) {
+            this.postgres = Objects.requireNonNull(url);
+            return this;
+        }
+
+        public Builder redis(RedisUrl url) {
+            this.redis = url;
+            return this;
+        }
+
         /** @param url {@code redis://…} or {@code rediss://…}; null for no Redis */
         public Builder redis(String url) {
             this.redis = url == null ? null : RedisUrl.parse(url);

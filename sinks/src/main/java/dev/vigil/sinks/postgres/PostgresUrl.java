@@ -22,6 +22,17 @@ public record PostgresUrl(String jdbc) implements Serializable {
         return new PostgresUrl(toJdbc(url));
     }
 
+    /**
+     * The same address with {@code password} (replacing any in the URL): for a password read from a file
+     * or the environment rather than written on a command line.
+     */
+    public PostgresUrl withPassword(String password) {
+        String withoutPassword = jdbc.replaceAll("([?&])password=[^&]*&?", "$1").replaceAll("[?&]$", "");
+        String separator = withoutPassword.contains("?") ? "&" : "?";
+        return new PostgresUrl(withoutPassword + separator + "password="
+                + URLEncoder.encode(password, StandardCharsets.UTF_8));
+    }
+
     /** The URL with its password masked: {@link #jdbc()} is for the driver only, never for a message. */
     @Override
     public String toString() {

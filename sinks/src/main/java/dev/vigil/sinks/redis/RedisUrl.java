@@ -33,6 +33,20 @@ public record RedisUrl(URI uri) implements Serializable {
         return new RedisUrl(uri);
     }
 
+    /**
+     * The same address with {@code password} (replacing any in the URL), keeping its user if it has one:
+     * for a password read from a file or the environment rather than written on a command line.
+     */
+    public RedisUrl withPassword(String password) {
+        String user = uri.getUserInfo() == null ? "" : uri.getUserInfo().split(":", 2)[0];
+        try {
+            return new RedisUrl(new URI(uri.getScheme(), user + ":" + password, uri.getHost(), uri.getPort(),
+                    uri.getPath(), uri.getQuery(), uri.getFragment()));
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("the Redis password cannot be put into a URL: " + e.getReason());
+        }
+    }
+
     /** The URL with its password masked: {@link #uri()} is for the client only, never for a message. */
     @Override
     public String toString() {
