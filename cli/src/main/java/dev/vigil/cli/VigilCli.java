@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             StackCommand.class,
             RunCommand.class,
+            ClusterCommand.class,
             AlertsCommand.class,
             MigrateCommand.class,
             CommandLine.HelpCommand.class
