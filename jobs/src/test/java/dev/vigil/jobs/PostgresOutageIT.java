@@ -2,9 +2,7 @@ package dev.vigil.jobs;
 
 import dev.vigil.events.MetricEvent;
 import dev.vigil.model.MetricWindow;
-import dev.vigil.sinks.postgres.SchemaMigrator;
 import dev.vigil.stack.EmbeddedStack;
-import dev.vigil.stack.TopicSpec;
 import dev.vigil.testing.EmbeddedStackExtension;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
@@ -35,25 +33,13 @@ import static org.awaitility.Awaitility.await;
 class PostgresOutageIT {
 
     static final long T0 = 1_700_000_000_000L;
-    static final String TOPIC = "outage.events";
+    static final String TOPIC = "outage.events"; // RunningJob names it after the database
 
     @Test
     void theJobRidesOutAPostgresOutageLongerThanTheOldRestartBudget(EmbeddedStack stack, @TempDir Path dir)
             throws Exception {
-        stack.kafka().createTopics(List.of(new TopicSpec(TOPIC, 1), new TopicSpec(TOPIC + ".dlq", 1)));
-        String db = stack.postgres().createDatabase("outage");
-        SchemaMigrator.migrate(db);
-        PipelineConfig cfg = PipelineConfig.builder()
-                .kafka(stack.kafkaBootstrapServers())
-                .eventsTopic(TOPIC)
-                .deadLetterTopic(TOPIC + ".dlq")
-                .groupId("outage-it")
-                .postgres(db)
-                .window(Duration.ofSeconds(10))
-                .outOfOrderness(Duration.ZERO)
-                .checkpointInterval(Duration.ofSeconds(1))
-                .parallelism(1)
-                .build();
+        PipelineConfig cfg = RunningJob.configure(stack, "outage").window(Duration.ofSeconds(10)).build();
+        String db = cfg.postgres().jdbc();
         JobClient job = LocalRunner.startKeepingState(cfg, StateFolder.open(dir, "outage-it"), Optional.empty());
         try {
             produce(stack, 0, 1);                              // windows 0 and 1 (1 closes 0)

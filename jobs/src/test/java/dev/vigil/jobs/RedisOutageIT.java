@@ -2,12 +2,10 @@ package dev.vigil.jobs;
 
 import dev.vigil.events.MetricEvent;
 import dev.vigil.model.AlertEvent;
-import dev.vigil.sinks.postgres.SchemaMigrator;
 import dev.vigil.sinks.redis.AlertChannels;
 import dev.vigil.sinks.redis.AlertPayload;
 import dev.vigil.stack.EmbeddedRedisServer;
 import dev.vigil.stack.EmbeddedStack;
-import dev.vigil.stack.TopicSpec;
 import dev.vigil.testing.EmbeddedStackExtension;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
@@ -39,31 +37,19 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(EmbeddedStackExtension.class)
 class RedisOutageIT {
 
-    static final String TOPIC = "redis-outage.events";
+    static final String TOPIC = "redis_outage.events"; // RunningJob names it after the database
 
     @Test
     void alertsOfARedisOutageArePublishedWhenRedisIsBackAndTheJobNeverStops(EmbeddedStack stack, @TempDir Path dir)
             throws Exception {
-        stack.kafka().createTopics(List.of(new TopicSpec(TOPIC, 1), new TopicSpec(TOPIC + ".dlq", 1)));
-        String db = stack.postgres().createDatabase("redis_outage");
-        SchemaMigrator.migrate(db);
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
         EmbeddedRedisServer redis = EmbeddedRedisServer.start(Files.createDirectories(dir.resolve("redis-1")), port);
-        PipelineConfig cfg = PipelineConfig.builder()
-                .kafka(stack.kafkaBootstrapServers())
-                .eventsTopic(TOPIC)
-                .deadLetterTopic(TOPIC + ".dlq")
-                .groupId("redis-outage-it")
-                .postgres(db)
-                .redis("redis://localhost:" + port)
-                .window(Duration.ofMillis(AlertingIT.W))
-                .outOfOrderness(Duration.ZERO)
-                .checkpointInterval(Duration.ofSeconds(1))
-                .parallelism(1)
-                .build();
+        PipelineConfig cfg = RunningJob.configure(stack, "redis_outage").redis("redis://localhost:" + port)
+                .window(Duration.ofMillis(AlertingIT.W)).build();
+        String db = cfg.postgres().jdbc();
         JobClient job = LocalRunner.startKeepingState(cfg, StateFolder.open(dir.resolve("state"), "redis-outage-it"),
                 Optional.empty());
         try {
