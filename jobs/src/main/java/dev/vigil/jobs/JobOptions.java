@@ -23,6 +23,11 @@ public final class JobOptions {
             description = "PostgreSQL URL with credentials (jdbc:postgresql://… or postgresql://…).")
     String postgres;
 
+    @Option(names = "--kafka-properties-file", paramLabel = "FILE",
+            description = "Kafka client properties for the job's Kafka clients, e.g. security.protocol, "
+                    + "sasl.mechanism and sasl.jaas.config for SASL; kept out of command lines and logs.")
+    java.nio.file.Path kafkaPropertiesFile;
+
     @Option(names = "--postgres-password-file", paramLabel = "FILE",
             description = "Read the PostgreSQL password from the first line of FILE instead of the URL (or set "
                     + "VIGIL_POSTGRES_PASSWORD): it then appears in no command line, log or job argument.")
@@ -133,6 +138,7 @@ public final class JobOptions {
         }
         return PipelineConfig.builder()
                 .kafka(kafka)
+                .kafkaProperties(kafkaProperties())
                 .postgres(postgresUrl)
                 .redis(redisUrl)
                 .eventsTopic(eventsTopic)
@@ -170,5 +176,20 @@ public final class JobOptions {
         }
         String value = environment.apply(variable);
         return value == null || value.isEmpty() ? null : value;
+    }
+
+    private java.util.Map<String, String> kafkaProperties() {
+        if (kafkaPropertiesFile == null) {
+            return java.util.Map.of();
+        }
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.Reader in = java.nio.file.Files.newBufferedReader(kafkaPropertiesFile)) {
+            p.load(in);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read --kafka-properties-file " + kafkaPropertiesFile + ": " + e, e);
+        }
+        java.util.Map<String, String> map = new java.util.TreeMap<>();
+        p.stringPropertyNames().forEach(k -> map.put(k, p.getProperty(k)));
+        return map;
     }
 }

@@ -55,6 +55,21 @@ public final class PipelineConfig implements Serializable {
         return values.kafka;
     }
 
+    /**
+     * Kafka client properties for every Kafka client of the job (SASL, TLS, …), from
+     * {@code --kafka-properties-file}; Vigil's own settings (bootstrap servers, group id, offsets) win.
+     */
+    public java.util.Map<String, String> kafkaProperties() {
+        return values.kafkaProperties;
+    }
+
+    /** {@link #kafkaProperties()} as the {@link java.util.Properties} Kafka's builders take. */
+    public java.util.Properties kafkaClientProperties() {
+        java.util.Properties p = new java.util.Properties();
+        p.putAll(values.kafkaProperties);
+        return p;
+    }
+
     public String eventsTopic() {
         return values.eventsTopic;
     }
@@ -147,7 +162,8 @@ public final class PipelineConfig implements Serializable {
     @Override
     public String toString() {
         Builder v = values;
-        return "PipelineConfig[kafka=" + v.kafka + ", eventsTopic=" + v.eventsTopic + ", deadLetterTopic="
+        return "PipelineConfig[kafka=" + v.kafka + ", kafkaProperties=" + new java.util.TreeSet<>(v.kafkaProperties.keySet())
+                + " (values not shown), eventsTopic=" + v.eventsTopic + ", deadLetterTopic="
                 + v.deadLetterTopic + ", groupId=" + v.groupId + ", postgres=" + v.postgres + ", redis=" + v.redis
                 + ", bounded=" + v.bounded + ", window=" + v.window + ", allowedLateness=" + v.allowedLateness
                 + ", outOfOrderness=" + v.outOfOrderness + ", idleTimeout=" + v.idleTimeout
@@ -168,6 +184,7 @@ public final class PipelineConfig implements Serializable {
         private static final long serialVersionUID = 1L;
 
         private String kafka;
+        private java.util.Map<String, String> kafkaProperties = java.util.Map.of();
         private String eventsTopic = Topics.EVENTS;
         private String deadLetterTopic = Topics.DEAD_LETTER;
         private String groupId = "vigil-aggregation";
@@ -197,6 +214,12 @@ public final class PipelineConfig implements Serializable {
             } catch (CloneNotSupportedException e) {
                 throw new AssertionError(e);
             }
+        }
+
+        /** Client properties for every Kafka client (SASL, TLS, …); they may hold secrets, never printed. */
+        public Builder kafkaProperties(java.util.Map<String, String> properties) {
+            this.kafkaProperties = java.util.Map.copyOf(properties);
+            return this;
         }
 
         public Builder kafka(String bootstrapServers) {

@@ -43,10 +43,10 @@ public final class Preflight {
     }
 
     static void checkEventsTopic(PipelineConfig cfg) {
-        Map<String, Object> config = Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.kafka(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT_MS,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT_MS);
+        Map<String, Object> config = new java.util.HashMap<>(cfg.kafkaProperties());
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.kafka());
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT_MS);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT_MS);
         try (Admin admin = Admin.create(config)) {
             admin.describeTopics(List.of(cfg.eventsTopic())).allTopicNames().get(KAFKA_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {

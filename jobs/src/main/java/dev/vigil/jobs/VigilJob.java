@@ -142,6 +142,7 @@ public final class VigilJob {
     /** The events source: bounded (earliest to the end offsets at start) or from the committed offsets. */
     public static KafkaSource<Decoded> kafkaSource(PipelineConfig cfg) {
         var builder = KafkaSource.<Decoded>builder()
+                .setProperties(cfg.kafkaClientProperties()) // first: the settings below win
                 .setBootstrapServers(cfg.kafka())
                 .setTopics(cfg.eventsTopic())
                 .setGroupId(cfg.groupId())
@@ -157,6 +158,7 @@ public final class VigilJob {
 
     static KafkaSink<DeadLetter> deadLetterSink(PipelineConfig cfg) {
         return KafkaSink.<DeadLetter>builder()
+                .setKafkaProducerConfig(cfg.kafkaClientProperties())
                 .setBootstrapServers(cfg.kafka())
                 .setRecordSerializer(new DeadLetterSerializer(cfg.deadLetterTopic()))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)

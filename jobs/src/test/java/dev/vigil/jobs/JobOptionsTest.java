@@ -44,6 +44,24 @@ class JobOptionsTest {
     }
 
     @Test
+    void kafkaClientPropertiesComeFromAFileAndAreNeverShown(@TempDir Path dir) throws Exception {
+        Path properties = Files.writeString(dir.resolve("kafka.properties"), String.join("\n",
+                "security.protocol=SASL_SSL",
+                "sasl.mechanism=PLAIN",
+                "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"vigil\" "
+                        + "password=\"" + SECRET + "\";"));
+        PipelineConfig cfg = parse("--kafka", "broker:9092", "--postgres", "postgresql://db/vigil",
+                "--kafka-properties-file", properties.toString()).toConfig();
+
+        assertThat(cfg.kafkaProperties()).containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "PLAIN").hasEntrySatisfying("sasl.jaas.config", v -> assertThat(v).contains(SECRET));
+        assertThat(cfg.toString()).doesNotContain("s3cr").contains("kafkaProperties=[sasl.jaas.config, sasl.mechanism, security.protocol]");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
+        VigilJob.assemble(env, cfg);
+        assertThat(env.getExecutionPlan()).doesNotContain("s3cr");
+    }
+
+    @Test
     void aPasswordFromTheEnvironmentReplacesTheOneInTheUrl() {
         JobOptions options = new JobOptions();
         options.environment = name -> name.equals("VIGIL_POSTGRES_PASSWORD") ? SECRET : null;

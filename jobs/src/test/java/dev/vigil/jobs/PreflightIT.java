@@ -53,6 +53,19 @@ class PreflightIT {
     }
 
     @Test
+    void kafkaClientPropertiesApplyToTheCheckToo(EmbeddedStack stack) {
+        String db = stack.postgres().createDatabase("preflight_props");
+        SchemaMigrator.migrate(db);
+        PipelineConfig sasl = config(stack, stack.kafkaBootstrapServers(), db, "preflight.events").toBuilder()
+                .kafkaProperties(java.util.Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
+                        "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                                + "username=\"u\" password=\"p\";"))
+                .build();
+        assertThatThrownBy(() -> Preflight.check(sasl)).as("a SASL client cannot talk to this plaintext broker")
+                .hasMessageStartingWith("cannot reach Kafka at " + stack.kafkaBootstrapServers());
+    }
+
+    @Test
     void aMissingEventsTopicIsNamed(EmbeddedStack stack) {
         String db = stack.postgres().createDatabase("preflight_topic");
         SchemaMigrator.migrate(db);
