@@ -8,7 +8,9 @@ import dev.vigil.model.Decoded;
 import dev.vigil.sinks.postgres.AlertsSink;
 import dev.vigil.sinks.postgres.MetricWindowsSink;
 import dev.vigil.sinks.redis.RedisAlertSink;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -83,7 +85,8 @@ public final class VigilJob {
     }
 
     /**
-     * Checkpointing, parallelism and how the job rides out outages; the rest is the cluster's.
+     * Checkpointing (retained when the job is cancelled), parallelism and how the job rides out outages;
+     * the rest is the cluster's.
      *
      * <p>Outages: a sink that cannot write after its retries (PostgreSQL away) or a source that fails
      * makes the job restart from its last checkpoint, after a delay that doubles from 1 s to at most 1
@@ -100,6 +103,8 @@ public final class VigilJob {
         restarts.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR, 0.1);
         restarts.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD, Duration.ofMinutes(10));
         restarts.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, RESTARTS_BEFORE_GIVING_UP);
+        // A cancelled job keeps its last checkpoint to start again from (Flink deletes it by default).
+        restarts.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         env.configure(restarts);
         env.enableCheckpointing(cfg.checkpointInterval().toMillis());
         // No function here mutates or keeps the records it is given, so chained operators can pass them

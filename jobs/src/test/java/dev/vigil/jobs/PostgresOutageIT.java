@@ -1,7 +1,5 @@
 package dev.vigil.jobs;
 
-import dev.vigil.events.MetricEvent;
-import dev.vigil.model.MetricWindow;
 import dev.vigil.stack.EmbeddedStack;
 import dev.vigil.testing.EmbeddedStackExtension;
 import org.apache.flink.api.common.JobStatus;
@@ -15,7 +13,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,7 +29,7 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(EmbeddedStackExtension.class)
 class PostgresOutageIT {
 
-    static final long T0 = 1_700_000_000_000L;
+    static final long T0 = RunningJob.T0;
     static final String TOPIC = "outage.events"; // RunningJob names it after the database
 
     @Test
@@ -54,8 +51,8 @@ class PostgresOutageIT {
 
             produce(stack, 4, 5);
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> rowsOfRoute(db).size() >= 5);  // windows 0-4 (5 is still open)
-            Map<Long, Long> counts = rowsOfRoute(db);
+                    .until(() -> RunningJob.windowCounts(db).size() >= 5);  // windows 0-4 (5 is still open)
+            Map<Long, Long> counts = RunningJob.windowCounts(db);
             for (long w = 0; w < 5; w++) {
                 assertThat(counts.get(T0 + w * 10_000)).as("window " + w).isEqualTo(100L);
             }
@@ -66,15 +63,8 @@ class PostgresOutageIT {
         }
     }
 
-    /** 100 events in each window from {@code first} to {@code last}, plus nothing else. */
     static void produce(EmbeddedStack stack, int first, int last) {
-        List<MetricEvent> events = new ArrayList<>();
-        for (int w = first; w <= last; w++) {
-            for (int i = 0; i < 100; i++) {
-                events.add(MetricEvent.request(T0 + w * 10_000L + i * 50L, "svc", "GET /x", null, 5 + i % 10, 200, "GET"));
-            }
-        }
-        KafkaTestSupport.produceEvents(stack.kafkaBootstrapServers(), TOPIC, events);
+        RunningJob.produceWindows(stack.kafkaBootstrapServers(), TOPIC, first, last);
     }
 
     /** Opens or closes the database to new connections and ends the open ones: an outage of it alone. */
@@ -86,15 +76,5 @@ class PostgresOutageIT {
                 st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'outage'");
             }
         }
-    }
-
-    static Map<Long, Long> rowsOfRoute(String db) throws Exception {
-        Map<Long, Long> counts = new java.util.TreeMap<>();
-        for (MetricWindow w : MetricWindowsTable.read(db).values()) {
-            if (w.name().equals("GET /x")) {
-                counts.put(w.windowStart(), w.count());
-            }
-        }
-        return counts;
     }
 }

@@ -9,7 +9,33 @@ import java.util.List;
 
 /** An unbounded job's surroundings for tests that disturb it while it runs: its topic and its database. */
 final class RunningJob {
+    /** Window starts of {@link #produceWindows}: a multiple of 10 s. */
+    static final long T0 = 1_700_000_000_000L;
+
     private RunningJob() {
+    }
+
+    /** 100 events of {@code svc}/{@code GET /x} in each 10 s window from {@code first} to {@code last}. */
+    static void produceWindows(String bootstrap, String topic, int first, int last) {
+        java.util.List<dev.vigil.events.MetricEvent> events = new java.util.ArrayList<>();
+        for (int w = first; w <= last; w++) {
+            for (int i = 0; i < 100; i++) {
+                events.add(dev.vigil.events.MetricEvent.request(T0 + w * 10_000L + i * 50L, "svc", "GET /x", null,
+                        5 + i % 10, 200, "GET"));
+            }
+        }
+        KafkaTestSupport.produceEvents(bootstrap, topic, events);
+    }
+
+    /** Events per window of {@code GET /x} in {@code db}, by window start. */
+    static java.util.Map<Long, Long> windowCounts(String db) throws java.sql.SQLException {
+        java.util.Map<Long, Long> counts = new java.util.TreeMap<>();
+        for (dev.vigil.model.MetricWindow w : MetricWindowsTable.read(db).values()) {
+            if (w.name().equals("GET /x")) {
+                counts.put(w.windowStart(), w.count());
+            }
+        }
+        return counts;
     }
 
     /**

@@ -114,6 +114,27 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * An outage, for failure tests: stops the broker, keeping its data and its controller; clients get no
+     * answer until {@link #restartBroker()}. Use a pinned port, so clients find the broker again.
+     */
+    public void stopBroker() {
+        cluster.brokers().values().forEach(broker -> broker.shutdown());
+    }
+
+    /** Starts the broker {@link #stopBroker()} stopped, on the same ports and with the same data. */
+    public void restartBroker() {
+        cluster.brokers().values().forEach(broker -> broker.startup());
+        try {
+            cluster.waitForReadyBrokers();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted while restarting Kafka", e);
+        } catch (Exception e) {
+            throw new StackException("Kafka did not start again: " + e.getMessage(), e);
+        }
+    }
+
     /** Stops the broker and deletes its data. Safe to call more than once (the kit itself is not). */
     @Override
     public void close() {
