@@ -57,7 +57,8 @@ class RunStateIT {
         first.destroy();                              // SIGTERM
         assertThat(first.waitFor(90, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
         assertThat(first.exitValue()).isZero();
-        assertThat(s.log()).contains("starting without state", "savepoint ");
+        assertThat(s.log()).contains("starting without state", "savepoint ")
+                .as("the password of the --postgres URL is in no log line").doesNotContain("password=vigil");
 
         Process second = s.restartWithTheRestOfWindowTwo();
         try {
