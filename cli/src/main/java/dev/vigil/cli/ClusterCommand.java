@@ -2,13 +2,14 @@ package dev.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.jobs.StateFolder;
+import dev.vigil.stack.Ports;
 import org.apache.flink.util.FileUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -96,9 +97,9 @@ final class ClusterCommand implements Callable<Integer> {
         }
         PrintStream out = System.out;
         System.setOut(System.err); // stdout carries only the contract lines
-        Path home = (dir != null ? dir : defaultDir()).toAbsolutePath();
+        Path home = (dir != null ? dir : StateFolder.vigilStateHome().resolve("cluster")).toAbsolutePath();
         String classpath = flinkClasspath();
-        int port = restPort > 0 ? restPort : freePort();
+        int port = Ports.orFree(restPort);
         Path conf = writeConfiguration(home, port);
 
         Process jobManager = start(home, classpath, "jobmanager", "GET_JM_RESOURCE_PARAMS",
@@ -137,7 +138,7 @@ final class ClusterCommand implements Callable<Integer> {
         boolean rocksdb = stateBackend.equals("rocksdb");
         String config = String.join("\n",
                 "jobmanager.rpc.address: localhost",
-                "jobmanager.rpc.port: " + freePort(),
+                "jobmanager.rpc.port: " + Ports.orFree(0),
                 "jobmanager.bind-host: localhost",
                 "taskmanager.bind-host: localhost",
                 "taskmanager.host: localhost",
@@ -306,19 +307,8 @@ final class ClusterCommand implements Callable<Integer> {
                 + "./mvnw -B -pl flink-cluster package");
     }
 
-    private static Path defaultDir() {
-        String xdg = System.getenv("XDG_STATE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Paths.get(xdg) : Paths.get(System.getProperty("user.home"), ".local", "state");
-        return base.resolve("vigil").resolve("cluster");
-    }
-
     private static String javaExecutable() {
         return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

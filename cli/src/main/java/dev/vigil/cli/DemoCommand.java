@@ -14,13 +14,13 @@ import dev.vigil.sinks.redis.AlertChannels;
 import dev.vigil.sinks.redis.AlertSubscription;
 import dev.vigil.sinks.redis.RedisUrl;
 import dev.vigil.stack.EmbeddedStack;
+import dev.vigil.stack.Ports;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
         Thread hook = new Thread(this::shutdown, "vigil-demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
-        int webUiPort = freePort();
+        int webUiPort = Ports.orFree(0);
         startJob(webUiPort);
         out.println();
         out.println(LocalStack.connectionLines(stack));
@@ -247,12 +247,6 @@ final class DemoCommand implements Callable<Integer> {
         }
         if (stack != null) {
             stack.close();
-        }
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 

@@ -61,10 +61,15 @@ public final class StateFolder {
      * deleting it loses the open windows.
      */
     public static Path defaultStateDir() {
+        return vigilStateHome().resolve("jobs");
+    }
+
+    /** {@code $XDG_STATE_HOME/vigil}, else {@code ~/.local/state/vigil}: where Vigil keeps what must last. */
+    public static Path vigilStateHome() {
         String xdg = System.getenv("XDG_STATE_HOME");
         Path base = xdg != null && !xdg.isBlank() ? Paths.get(xdg)
                 : Paths.get(System.getProperty("user.home"), ".local", "state");
-        return base.resolve("vigil").resolve("jobs");
+        return base.resolve("vigil");
     }
 
     public Path root() {

@@ -5,13 +5,13 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 
-/** Port helpers for services that cannot bind port 0 and report back (Redis, PostgreSQL). */
-final class Ports {
+/** Port helpers for services that cannot bind port 0 and report back (Redis, PostgreSQL, Flink's REST). */
+public final class Ports {
     private Ports() {
     }
 
     /** The given port, or a currently free loopback port when it is 0. */
-    static int orFree(int port) {
+    public static int orFree(int port) {
         if (port != 0) {
             return port;
         }
