@@ -1,6 +1,5 @@
 package dev.vigil.aggregation;
 
-import dev.vigil.events.MetricEvent;
 import dev.vigil.model.DeadLetter;
 import dev.vigil.model.Decoded;
 import dev.vigil.model.MetricWindow;
@@ -35,7 +34,7 @@ public final class AggregationPipeline {
         OutputTag<DeadLetter> invalidTag = new OutputTag<>("invalid-records", TypeInformation.of(DeadLetter.class));
         OutputTag<DeadLetter> lateTag = new OutputTag<>("late-events", TypeInformation.of(DeadLetter.class));
 
-        SingleOutputStreamOperator<MetricEvent> valid = decoded
+        SingleOutputStreamOperator<Decoded> valid = decoded
                 .process(new RouteInvalid(invalidTag))
                 .uid("route-invalid").name("Route invalid records");
 

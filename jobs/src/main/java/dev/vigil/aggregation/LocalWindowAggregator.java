@@ -2,6 +2,7 @@ package dev.vigil.aggregation;
 
 import dev.vigil.events.MetricEvent;
 import dev.vigil.model.DeadLetter;
+import dev.vigil.model.Decoded;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -9,6 +10,7 @@ import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.Iterator;
@@ -30,10 +32,11 @@ import java.util.TreeMap;
  *
  * <p>Lateness is judged here, against this subtask's watermark: an event whose window ended more than
  * the allowed lateness ago goes to the dead letters as {@code late}. A late event within the lateness
- * is a partial of its own window and updates that window's row.
+ * is a partial of its own window and updates that window's row. A late event's dead letter carries
+ * the bytes it arrived as.
  */
 public final class LocalWindowAggregator extends AbstractStreamOperator<SeriesWindow>
-        implements OneInputStreamOperator<MetricEvent, SeriesWindow> {
+        implements OneInputStreamOperator<Decoded, SeriesWindow> {
     private static final long serialVersionUID = 1L;
 
     private final long windowSizeMs;
@@ -50,6 +53,7 @@ public final class LocalWindowAggregator extends AbstractStreamOperator<SeriesWi
     private transient long lastStart;
     private transient Map<SeriesKey, WindowAccumulator> lastWindow;
     private transient Counter late;
+    private transient RateLimitedLog lateLog;
 
     public LocalWindowAggregator(long windowSizeMs, long allowedLatenessMs, int maxBuffered,
                                  OutputTag<DeadLetter> deadLetters) {
@@ -66,16 +70,20 @@ public final class LocalWindowAggregator extends AbstractStreamOperator<SeriesWi
         watermark = Long.MIN_VALUE;
         out = new StreamRecord<>(null);
         late = getRuntimeContext().getMetricGroup().counter("eventsLate");
+        lateLog = new RateLimitedLog(LoggerFactory.getLogger(LocalWindowAggregator.class));
     }
 
     @Override
-    public void processElement(StreamRecord<MetricEvent> element) {
-        MetricEvent event = element.getValue();
+    public void processElement(StreamRecord<Decoded> element) {
+        MetricEvent event = element.getValue().event();
         long start = windowStart(event.ts(), windowSizeMs);
         // The same instant Flink's window operator drops a late element at.
         if (start + windowSizeMs - 1 + allowedLatenessMs <= watermark) {
             late.inc();
-            output.collect(deadLetters, new StreamRecord<>(DeadLetter.late(event), element.getTimestamp()));
+            lateLog.warn("Late events sent to the dead-letter topic (their window closed more than the allowed "
+                    + "lateness ago)", "latest: " + event.service() + " " + event.name() + " at ts " + event.ts()
+                    + ", this subtask's watermark " + watermark);
+            output.collect(deadLetters, new StreamRecord<>(element.getValue().lateLetter(), element.getTimestamp()));
             return;
         }
         Map<SeriesKey, WindowAccumulator> window = windowOf(start);

@@ -53,6 +53,7 @@ public final class ServiceWindows extends KeyedProcessFunction<ServiceKey, Serie
     private transient MapState<Long, Integer> admitted;
     private transient Counter overflowed;
     private transient Counter late;
+    private transient RateLimitedLog droppedLog;
 
     public ServiceWindows(long windowSizeMs, long allowedLatenessMs, int maxNames) {
         this.windowSizeMs = windowSizeMs;
@@ -67,6 +68,7 @@ public final class ServiceWindows extends KeyedProcessFunction<ServiceKey, Serie
         admitted = getRuntimeContext().getMapState(new MapStateDescriptor<>("admitted-names", Types.LONG, Types.INT));
         overflowed = getRuntimeContext().getMetricGroup().counter("eventsOverflowed");
         late = getRuntimeContext().getMetricGroup().counter("eventsLate");
+        droppedLog = new RateLimitedLog(LOG);
     }
 
     @Override
@@ -75,9 +77,10 @@ public final class ServiceWindows extends KeyedProcessFunction<ServiceKey, Serie
         long maxTimestamp = partial.maxTimestamp();
         if (maxTimestamp + allowedLatenessMs <= watermark) {
             late.inc(partial.accumulator().count());
-            LOG.warn("Dropped {} events of {} in window {}: they arrived after the window closed, from a source "
-                            + "subtask that resumed after idling behind the rest of the job", partial.accumulator().count(),
-                    partial.series(), partial.windowStart());
+            droppedLog.warn("Dropped late partials: their events arrived after the window closed, from a source "
+                            + "subtask that resumed after idling behind the rest of the job",
+                    "latest: " + partial.accumulator().count() + " events of " + partial.series() + " in window "
+                            + partial.windowStart());
             return;
         }
         long start = partial.windowStart();

@@ -69,6 +69,16 @@ public final class JobOptions {
             description = "A partition silent this long no longer holds back event time (default: ${DEFAULT-VALUE}).")
     Duration idleTimeout;
 
+    @Option(names = "--max-future-skew", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
+            description = "Events stamped further ahead of this machine's clock (a producer with a broken clock) go to "
+                    + "the dead-letter topic instead of moving event time for everyone (default: ${DEFAULT-VALUE}).")
+    Duration maxFutureSkew;
+
+    @Option(names = "--max-event-age", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Events stamped further behind the clock go to the dead-letter topic. Off unless set: "
+                    + "replaying history is legitimate; set it (e.g. 7d) for a live-only topic.")
+    Duration maxEventAge;
+
     @Option(names = "--max-names", paramLabel = "N", defaultValue = "2000",
             description = "Distinct names per (type, service) and window; the rest become __other__ (default: ${DEFAULT-VALUE}).")
     int maxNames;
@@ -149,6 +159,8 @@ public final class JobOptions {
                 .allowedLateness(allowedLateness)
                 .outOfOrderness(outOfOrderness)
                 .idleTimeout(idleTimeout)
+                .maxFutureSkew(maxFutureSkew)
+                .maxEventAge(maxEventAge)
                 .maxNamesPerService(maxNames)
                 .maxBufferedPartials(maxBufferedPartials)
                 .checkpointInterval(checkpointInterval)

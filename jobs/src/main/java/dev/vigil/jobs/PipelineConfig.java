@@ -3,6 +3,7 @@ package dev.vigil.jobs;
 import dev.vigil.aggregation.AggregationSettings;
 import dev.vigil.alerting.SlaRules;
 import dev.vigil.events.Topics;
+import dev.vigil.jobs.kafka.EventTimeLimits;
 import dev.vigil.sinks.postgres.BatchSettings;
 import dev.vigil.sinks.postgres.PostgresUrl;
 import dev.vigil.sinks.redis.RedisUrl;
@@ -38,6 +39,7 @@ public final class PipelineConfig implements Serializable {
         require(b.parallelism >= 0, "--parallelism must be >= 0, got " + b.parallelism);
         require(!b.redisTimeout.isNegative() && !b.redisTimeout.isZero(),
                 "--redis-timeout must be positive, got " + b.redisTimeout);
+        new EventTimeLimits(b.maxFutureSkew, b.maxEventAge); // throws naming the option
         values = b.copy();
     }
 
@@ -115,6 +117,14 @@ public final class PipelineConfig implements Serializable {
         return values.idleTimeout;
     }
 
+    /**
+     * How far from the processing clock an event's time may be: ahead by at most {@code --max-future-skew},
+     * behind by at most {@code --max-event-age} (no limit unless set).
+     */
+    public EventTimeLimits eventTimeLimits() {
+        return new EventTimeLimits(values.maxFutureSkew, values.maxEventAge);
+    }
+
     public int maxNamesPerService() {
         return values.maxNamesPerService;
     }
@@ -167,6 +177,7 @@ public final class PipelineConfig implements Serializable {
                 + v.deadLetterTopic + ", groupId=" + v.groupId + ", postgres=" + v.postgres + ", redis=" + v.redis
                 + ", bounded=" + v.bounded + ", window=" + v.window + ", allowedLateness=" + v.allowedLateness
                 + ", outOfOrderness=" + v.outOfOrderness + ", idleTimeout=" + v.idleTimeout
+                + ", maxFutureSkew=" + v.maxFutureSkew + ", maxEventAge=" + (v.maxEventAge == null ? "none" : v.maxEventAge)
                 + ", maxNamesPerService=" + v.maxNamesPerService + ", maxBufferedPartials=" + v.maxBufferedPartials
                 + ", checkpointInterval=" + v.checkpointInterval + ", parallelism=" + v.parallelism
                 + ", windowsSink=" + v.windowsSink + ", alertsSink=" + v.alertsSink + ", redisTimeout="
@@ -195,6 +206,8 @@ public final class PipelineConfig implements Serializable {
         private Duration allowedLateness = Duration.ofMinutes(2);
         private Duration outOfOrderness = Duration.ofSeconds(5);
         private Duration idleTimeout = Duration.ofSeconds(30);
+        private Duration maxFutureSkew = EventTimeLimits.DEFAULT_MAX_FUTURE_SKEW;
+        private Duration maxEventAge;
         private int maxNamesPerService = 2_000;
         private int maxBufferedPartials = AggregationSettings.DEFAULT_MAX_BUFFERED_PARTIALS;
         private Duration checkpointInterval = Duration.ofSeconds(30);
@@ -286,6 +299,18 @@ public final class PipelineConfig implements Serializable {
 
         public Builder idleTimeout(Duration timeout) {
             this.idleTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /** Events stamped further ahead of the processing clock go to the dead letters (default 10 min). */
+        public Builder maxFutureSkew(Duration skew) {
+            this.maxFutureSkew = Objects.requireNonNull(skew);
+            return this;
+        }
+
+        /** Events stamped further behind the processing clock go to the dead letters; null (default): no limit. */
+        public Builder maxEventAge(Duration age) {
+            this.maxEventAge = age;
             return this;
         }
 

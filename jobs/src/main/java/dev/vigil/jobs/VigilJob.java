@@ -21,6 +21,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import picocli.CommandLine;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -151,7 +152,7 @@ public final class VigilJob {
                 .setBootstrapServers(cfg.kafka())
                 .setTopics(cfg.eventsTopic())
                 .setGroupId(cfg.groupId())
-                .setDeserializer(new KafkaRecordDecoder())
+                .setDeserializer(new KafkaRecordDecoder(cfg.eventTimeLimits(), Clock.systemUTC()))
                 .setProperty("partition.discovery.interval.ms", cfg.bounded() ? "-1" : "60000");
         if (cfg.bounded()) {
             builder.setStartingOffsets(OffsetsInitializer.earliest()).setBounded(OffsetsInitializer.latest());

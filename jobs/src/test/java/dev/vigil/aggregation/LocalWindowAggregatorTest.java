@@ -1,6 +1,7 @@
 package dev.vigil.aggregation;
 
 import dev.vigil.events.MetricEvent;
+import dev.vigil.model.Decoded;
 import dev.vigil.model.DeadLetter;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -25,7 +26,7 @@ class LocalWindowAggregatorTest {
     private static final long LATENESS = 5_000;
     private static final OutputTag<DeadLetter> DEAD = new OutputTag<>("dead", TypeInformation.of(DeadLetter.class));
 
-    private OneInputStreamOperatorTestHarness<MetricEvent, SeriesWindow> harness;
+    private OneInputStreamOperatorTestHarness<Decoded, SeriesWindow> harness;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -109,7 +110,7 @@ class LocalWindowAggregatorTest {
     }
 
     private void send(MetricEvent e) throws Exception {
-        harness.processElement(new StreamRecord<>(e, e.ts()));
+        harness.processElement(new StreamRecord<>(Decoded.valid(e), e.ts()));
     }
 
     private List<SeriesWindow> partials() {

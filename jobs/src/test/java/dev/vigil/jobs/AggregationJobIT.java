@@ -228,7 +228,7 @@ class AggregationJobIT {
         CollectingSink<MetricWindow> emitted = new CollectingSink<>("late-windows");
         LocalRunner.run(cfg, env -> {
             DataStream<Decoded> input = env.fromData(sequence, TypeInformation.of(Decoded.class))
-                    .assignTimestampsAndWatermarks(InMemoryPipeline.watermarkAfterEveryEvent(cfg.outOfOrderness()));
+                    .assignTimestampsAndWatermarks(InMemoryPipeline.watermarkAfterEveryEvent(cfg.outOfOrderness(), java.time.Clock.systemUTC()));
             VigilPipeline.build(input, cfg.aggregation(), cfg.rules(), VigilJob.ports(cfg)).windows().sinkTo(emitted);
         });
 

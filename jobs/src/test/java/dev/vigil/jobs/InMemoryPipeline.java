@@ -15,6 +15,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +44,12 @@ final class InMemoryPipeline {
 
     static Result run(List<Decoded> input, AggregationSettings aggregation, Duration outOfOrderness, int parallelism)
             throws Exception {
+        return run(input, aggregation, outOfOrderness, parallelism, Clock.systemUTC());
+    }
+
+    /** @param clock the processing clock the watermarks are held to, as {@link Watermarks} holds them */
+    static Result run(List<Decoded> input, AggregationSettings aggregation, Duration outOfOrderness, int parallelism,
+                      Clock clock) throws Exception {
         String run = UUID.randomUUID().toString();
         CollectingSink<MetricWindow> windows = new CollectingSink<>(run + "/windows");
         CollectingSink<AlertEvent> alerts = new CollectingSink<>(run + "/alerts");
@@ -51,7 +58,7 @@ final class InMemoryPipeline {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
         env.getConfig().enableObjectReuse(); // as the real job runs
         DataStream<Decoded> source = env.fromData(input, TypeInformation.of(Decoded.class))
-                .assignTimestampsAndWatermarks(watermarkAfterEveryEvent(outOfOrderness));
+                .assignTimestampsAndWatermarks(watermarkAfterEveryEvent(outOfOrderness, clock));
         VigilPipeline.build(source, aggregation, SlaRules.defaults(), new VigilPipeline.Ports(
                 new OutputPort<>("windows", "Collect windows", windows),
                 List.of(new OutputPort<>("alerts", "Collect alerts", alerts)),
@@ -61,18 +68,19 @@ final class InMemoryPipeline {
     }
 
     /**
-     * Bounded out-of-orderness with a watermark after every record, so event time advances exactly with
-     * the input: a bounded in-memory source is read faster than periodic watermarks would be emitted.
+     * The job's watermarks ({@link Watermarks#watermark}: bounded out-of-orderness, held to the clock), but
+     * one after every record, so event time advances exactly with the input: a bounded in-memory source
+     * is read faster than periodic watermarks would be emitted.
      */
-    static WatermarkStrategy<Decoded> watermarkAfterEveryEvent(Duration outOfOrderness) {
+    static WatermarkStrategy<Decoded> watermarkAfterEveryEvent(Duration outOfOrderness, Clock clock) {
         long bound = outOfOrderness.toMillis();
         return WatermarkStrategy.<Decoded>forGenerator(ctx -> new WatermarkGenerator<>() {
-            private long max = Long.MIN_VALUE + bound + 1;
+            private long max = Long.MIN_VALUE;
 
             @Override
             public void onEvent(Decoded record, long timestamp, WatermarkOutput out) {
                 max = Math.max(max, timestamp);
-                out.emitWatermark(new Watermark(max - bound - 1));
+                out.emitWatermark(new Watermark(Watermarks.watermark(max, clock.millis(), bound)));
             }
 
             @Override

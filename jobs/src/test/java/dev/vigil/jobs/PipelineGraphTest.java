@@ -4,6 +4,7 @@ import dev.vigil.aggregation.AggregationSettings;
 import dev.vigil.aggregation.ServiceWindows;
 import dev.vigil.events.EventCodec;
 import dev.vigil.events.MetricEvent;
+import dev.vigil.jobs.kafka.EventTimeLimits;
 import dev.vigil.jobs.kafka.KafkaRecordDecoder;
 import dev.vigil.model.AlertEvent;
 import dev.vigil.model.DeadLetter;
@@ -12,7 +13,10 @@ import dev.vigil.model.MetricWindow;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -96,6 +100,99 @@ class PipelineGraphTest {
     }
 
     @Test
+    void aLateEventsDeadLetterIsTheRecordAsItArrived() throws Exception {
+        long now = T0 + 60_000;
+        // Unusual but valid formatting: spaces, another key order, an unknown field, an integer duration.
+        String lateJson = "{ \"name\": \"GET /late\", \"ts\": " + (T0 + 3_000) + ", \"type\": \"request\", "
+                + "\"service\": \"late-svc\", \"status\": 200, \"duration_ms\": 999, \"trace\": {\"id\": 7} }";
+        List<Decoded> input = new ArrayList<>(valid(List.of(request(T0 + 1_000, 10), request(T0 + 60_000, 10))));
+        input.add(decode(now, "late-key", lateJson));
+        InMemoryPipeline.Result result = InMemoryPipeline.run(input, settings(Duration.ofSeconds(30), 2000),
+                OUT_OF_ORDERNESS, 1, Clock.fixed(Instant.ofEpochMilli(now), ZoneOffset.UTC));
+
+        assertThat(result.deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.reason()).isEqualTo(DeadLetter.LATE);
+            assertThat(d.value()).isEqualTo(lateJson.getBytes(StandardCharsets.UTF_8));
+            assertThat(d.key()).isEqualTo("late-key".getBytes(StandardCharsets.UTF_8));
+        });
+    }
+
+    /**
+     * One producer with a broken clock: an event from the year 3000 and a burst stamped 5 minutes ahead
+     * (within the allowed skew), between two halves of ordinary traffic on the same partition. Before,
+     * the watermark followed the newest event time: the year-3000 event sat in state and the burst made
+     * every later ordinary event late. Now the first is a dead letter with its reason, the burst is
+     * counted in its own window, and every ordinary window is exact.
+     */
+    @Test
+    void aProducerWithABrokenClockCostsNoOrdinaryEvent() throws Exception {
+        long now = T0 + 100_000;
+        List<MetricEvent> firstHalf = new ArrayList<>();
+        List<MetricEvent> secondHalf = new ArrayList<>();
+        for (int w = 0; w < 10; w++) {
+            for (int i = 0; i < 100; i++) {
+                (w < 5 ? firstHalf : secondHalf).add(MetricEvent.request(T0 + w * 10_000L + i * 50L, "svc", "GET /x",
+                        null, 5 + i % 10, 200, "GET"));
+            }
+        }
+        long year3000 = Instant.parse("3000-01-01T00:00:00Z").toEpochMilli();
+        String brokenJson = "{\"type\":\"request\",\"ts\":" + year3000
+                + ",\"service\":\"svc\",\"name\":\"GET /x\",\"duration_ms\":5,\"status\":200}";
+        List<Decoded> input = new ArrayList<>(encodeAndDecode(now, firstHalf));
+        input.add(decode(now, "svc", brokenJson));
+        List<MetricEvent> burst = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            burst.add(MetricEvent.request(now + 300_000 + i, "svc", "GET /x", null, 7, 200, "GET"));
+        }
+        input.addAll(encodeAndDecode(now, burst));
+        input.addAll(encodeAndDecode(now, secondHalf));
+
+        InMemoryPipeline.Result result = InMemoryPipeline.run(input, settings(Duration.ofMinutes(2), 2000),
+                Duration.ZERO, 1, Clock.fixed(Instant.ofEpochMilli(now), ZoneOffset.UTC));
+
+        Map<String, MetricWindow> rows = result.rows();
+        for (int w = 0; w < 10; w++) {
+            assertThat(rows.get(Oracle.key("request", "svc", "GET /x", T0 + w * 10_000L)).count())
+                    .as("ordinary window " + w).isEqualTo(100);
+        }
+        long burstWindow = windowStart(now + 300_000, WINDOW.toMillis());
+        assertThat(rows.get(Oracle.key("request", "svc", "GET /x", burstWindow)).count()).as("the burst").isEqualTo(50);
+        assertThat(rows).hasSize(2 * 11);  // 11 windows, each a series row and a rollup
+        assertThat(result.deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.reason()).isEqualTo("ts is 976 years in the future (max skew 10m)");
+            assertThat(d.value()).isEqualTo(brokenJson.getBytes(StandardCharsets.UTF_8));
+        });
+    }
+
+    @Test
+    void aMaxEventAgeRefusesOlderEventsAndOnlyThose() throws Exception {
+        long now = T0 + 8 * 86_400_000L;
+        EventTimeLimits lastWeekOnly = new EventTimeLimits(EventTimeLimits.DEFAULT_MAX_FUTURE_SKEW, Duration.ofDays(7));
+        List<Decoded> input = new ArrayList<>();
+        for (MetricEvent e : List.of(request(T0, 10), request(now - 3_600_000, 20))) {
+            input.add(KafkaRecordDecoder.decode(new EventCodec(), lastWeekOnly, now, null, new EventCodec().encode(e)));
+        }
+        InMemoryPipeline.Result result = InMemoryPipeline.run(input, settings(Duration.ofMinutes(2), 2000),
+                OUT_OF_ORDERNESS, 1, Clock.fixed(Instant.ofEpochMilli(now), ZoneOffset.UTC));
+
+        assertThat(result.rows().values()).extracting(MetricWindow::windowStart).containsOnly(
+                windowStart(now - 3_600_000, WINDOW.toMillis()));
+        assertThat(result.deadLetters()).extracting(DeadLetter::reason)
+                .containsExactly("ts is 8 days old (max event age 7d)");
+    }
+
+    static Decoded decode(long now, String key, String json) {
+        return KafkaRecordDecoder.decode(new EventCodec(), EventTimeLimits.DEFAULTS, now,
+                key.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static List<Decoded> encodeAndDecode(long now, List<MetricEvent> events) {
+        EventCodec codec = new EventCodec();
+        return events.stream().map(e -> KafkaRecordDecoder.decode(codec, EventTimeLimits.DEFAULTS, now,
+                e.service().getBytes(StandardCharsets.UTF_8), codec.encode(e))).toList();
+    }
+
+    @Test
     void badRecordsBecomeDeadLettersWithTheirReasonAndGoodOnesAreExact() throws Exception {
         List<MetricEvent> good = Workload.generate(3, 2_000, T0, 30_000);
         EventCodec codec = new EventCodec();
@@ -108,7 +205,8 @@ class PipelineGraphTest {
             input.add(Decoded.valid(good.get(i)));
             if (i % 500 == 0) {
                 byte[] value = bad.get((i / 500) % bad.size()).getBytes(StandardCharsets.UTF_8);
-                input.add(KafkaRecordDecoder.decode(codec, "bad-key".getBytes(StandardCharsets.UTF_8), value));
+                input.add(KafkaRecordDecoder.decode(codec, EventTimeLimits.DEFAULTS, System.currentTimeMillis(),
+                        "bad-key".getBytes(StandardCharsets.UTF_8), value));
             }
         }
         InMemoryPipeline.Result result = InMemoryPipeline.run(input, settings(Duration.ofMinutes(2), 2000),
@@ -157,6 +255,10 @@ class PipelineGraphTest {
                 .filter(a -> a.name().equals("GET /slow") && a.event().equals(AlertEvent.FIRING)).findFirst().orElseThrow();
         assertThat(firing.value()).isEqualTo(450.0);
         assertThat(firing.startedAt()).isEqualTo(AlertingIT.T0 + 3 * AlertingIT.W);
+    }
+
+    static long windowStart(long ts, long windowMs) {
+        return ts - Math.floorMod(ts, windowMs);
     }
 
     static MetricEvent request(long ts, double ms) {

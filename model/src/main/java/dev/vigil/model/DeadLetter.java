@@ -12,7 +12,7 @@ import java.util.Objects;
  * {@code error} header).
  *
  * @param key   the original record key (may be null)
- * @param value the original record value, or for a late event its v1 encoding
+ * @param value the original record value (for a late event made in memory, without one: its v1 encoding)
  */
 public record DeadLetter(byte[] key, byte[] value, String reason) {
 
@@ -22,8 +22,9 @@ public record DeadLetter(byte[] key, byte[] value, String reason) {
     private static final EventCodec CODEC = new EventCodec();
 
     /**
-     * A late event. Its original bytes are no longer at hand after decoding, so the value is the event
-     * re-encoded in v1 (same fields, possibly different key order and number formatting).
+     * A late event whose original bytes are not at hand (it was made in memory, not read from Kafka):
+     * the value is the event re-encoded in v1 (same fields, possibly other key order and number
+     * formatting). Events read from Kafka keep their original bytes ({@link Decoded#lateLetter()}).
      */
     public static DeadLetter late(MetricEvent event) {
         return new DeadLetter(event.service().getBytes(StandardCharsets.UTF_8), CODEC.encode(event), LATE);
