@@ -1,6 +1,7 @@
 package dev.vigil.events;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
@@ -26,8 +27,22 @@ public final class EventCodec {
     /** A record value larger than this is rejected unread. */
     public static final int MAX_VALUE_BYTES = 64 * 1024;
 
+    /** Nesting deeper than this (in unknown fields; known ones are flat) is refused. */
+    public static final int MAX_NESTING_DEPTH = 64;
+    /** A number with more characters than this is refused (a 64-bit integer has at most 20). */
+    public static final int MAX_NUMBER_LENGTH = 100;
+
     // FastDoubleParser instead of Double.parseDouble: same results, several times faster per duration.
-    private final JsonFactory factory = JsonFactory.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
+    // The read limits are set here, not left to Jackson's defaults, so an upgrade cannot change what is valid.
+    private final JsonFactory factory = JsonFactory.builder()
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_NESTING_DEPTH)
+                    .maxNumberLength(MAX_NUMBER_LENGTH)
+                    .maxStringLength(MAX_VALUE_BYTES)
+                    .maxNameLength(MAX_VALUE_BYTES)
+                    .build())
+            .build();
 
     /** Canonical strings per decoding thread: see {@link StringCache}. */
     private static final ThreadLocal<StringCache> STRINGS = ThreadLocal.withInitial(() -> new StringCache(16 * 1024));
@@ -69,10 +84,7 @@ public final class EventCodec {
         JsonToken token;
         while ((token = p.nextToken()) == JsonToken.FIELD_NAME) {
             String field = p.currentName();
-            JsonToken v = p.nextToken();
-            if (v != JsonToken.VALUE_NULL) { // null means absent; a required field then reports as missing
-                fields.read(field, v, p, strings);
-            }
+            fields.read(field, p.nextToken(), p, strings);
         }
         if (token != JsonToken.END_OBJECT) {
             throw new InvalidEventException("not valid JSON: unexpected " + describe(token));
@@ -99,38 +111,91 @@ public final class EventCodec {
         Boolean hit;
         String level;
         long items = MetricEvent.NO_COUNT;
+        /** One bit per known field seen, {@link #KNOWN} order: a second occurrence is refused. */
+        int seen;
 
         void read(String field, JsonToken v, JsonParser p, StringCache strings) throws IOException {
+            // null means absent (a required field then reports as missing), but still counts as a
+            // duplicate: `"ts":1,"ts":null` is as ambiguous as two values.
+            boolean isNull = v == JsonToken.VALUE_NULL;
             switch (field) {
-                case "type" -> typeName = string(p, v, field, strings);
+                case "type" -> {
+                    once(0, field);
+                    typeName = isNull ? null : string(p, v, field, strings);
+                }
                 case "ts" -> {
-                    ts = integer(p, v, field);
-                    hasTs = true;
+                    once(1, field);
+                    if (!isNull) {
+                        ts = integer(p, v, field);
+                        hasTs = true;
+                    }
                 }
-                case "service" -> service = string(p, v, field, strings);
-                case "name" -> name = string(p, v, field, strings);
-                case "instance" -> instance = string(p, v, field, strings);
+                case "service" -> {
+                    once(2, field);
+                    service = isNull ? null : string(p, v, field, strings);
+                }
+                case "name" -> {
+                    once(3, field);
+                    name = isNull ? null : string(p, v, field, strings);
+                }
+                case "instance" -> {
+                    once(4, field);
+                    instance = isNull ? null : string(p, v, field, strings);
+                }
                 case "duration_ms" -> {
-                    if (v != JsonToken.VALUE_NUMBER_INT && v != JsonToken.VALUE_NUMBER_FLOAT) {
-                        throw wrongType(field, "a number", v);
+                    once(5, field);
+                    if (!isNull) {
+                        if (v != JsonToken.VALUE_NUMBER_INT && v != JsonToken.VALUE_NUMBER_FLOAT) {
+                            throw wrongType(field, "a number", v);
+                        }
+                        durationNanos = MetricEvent.nanosFromWireMillis(p.getDoubleValue());
                     }
-                    durationNanos = MetricEvent.nanosFromWireMillis(p.getDoubleValue());
                 }
-                case "error" -> error = bool(v, field);
+                case "error" -> {
+                    once(6, field);
+                    error = isNull ? null : bool(v, field);
+                }
                 case "status" -> {
-                    long s = integer(p, v, field); // a long: an out-of-int value must not wrap into range
-                    if (!MetricEvent.isValidStatus(s)) {
-                        throw MetricEvent.invalidStatus(s);
+                    once(7, field);
+                    if (!isNull) {
+                        long s = integer(p, v, field); // a long: an out-of-int value must not wrap into range
+                        if (!MetricEvent.isValidStatus(s)) {
+                            throw MetricEvent.invalidStatus(s);
+                        }
+                        status = (int) s;
                     }
-                    status = (int) s;
                 }
-                case "method" -> method = string(p, v, field, strings);
-                case "rows" -> rows = count(p, v, field);
-                case "hit" -> hit = bool(v, field);
-                case "level" -> level = string(p, v, field, strings);
-                case "items" -> items = count(p, v, field);
-                default -> p.skipChildren(); // unknown fields are ignored (forward compatibility)
+                case "method" -> {
+                    once(8, field);
+                    method = isNull ? null : string(p, v, field, strings);
+                }
+                case "rows" -> {
+                    once(9, field);
+                    rows = isNull ? MetricEvent.NO_COUNT : count(p, v, field);
+                }
+                case "hit" -> {
+                    once(10, field);
+                    hit = isNull ? null : bool(v, field);
+                }
+                case "level" -> {
+                    once(11, field);
+                    level = isNull ? null : string(p, v, field, strings);
+                }
+                case "items" -> {
+                    once(12, field);
+                    items = isNull ? MetricEvent.NO_COUNT : count(p, v, field);
+                }
+                default -> p.skipChildren(); // unknown fields are ignored (forward compatibility), repeated or not
             }
+        }
+
+        /** Marks known field number {@code bit} as seen; a second time is refused. */
+        private void once(int bit, String field) {
+            if ((seen & (1 << bit)) != 0) {
+                // Parsers disagree on which copy wins; a producer that sends two has a bug worth seeing.
+                throw new InvalidEventException("duplicate field \"" + field + "\"");
+            }
+            seen |= 1 << bit;
         }
 
         /** The event, after the rules that only the wire has: required fields per type, known names. */

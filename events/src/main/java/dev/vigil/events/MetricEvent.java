@@ -52,6 +52,12 @@ public record MetricEvent(
     /** Marks an absent duration. */
     public static final long NO_DURATION = -1;
     private static final double NANOS_PER_MILLI = 1_000_000.0;
+    /**
+     * The longest duration v1 accepts, 24 hours: far beyond any request, query or scrape, and small
+     * enough that a window's exact sum of durations cannot be pushed past 64 bits by a few absurd values.
+     */
+    public static final long MAX_DURATION_MS = 86_400_000L;
+    public static final long MAX_DURATION_NANOS = MAX_DURATION_MS * 1_000_000L;
     /** Marks an absent {@code status} (any non-request event). */
     public static final int NO_STATUS = 0;
     /** Marks an absent {@code rows} or {@code items}. */
@@ -72,6 +78,8 @@ public record MetricEvent(
             }
         } else if (durationNanos < 0) {
             throw new InvalidEventException("duration_ms must be >= 0, got " + durationNanos / NANOS_PER_MILLI);
+        } else if (durationNanos > MAX_DURATION_NANOS) {
+            throw tooLong(durationNanos / NANOS_PER_MILLI);
         }
         if (type == EventType.REQUEST) {
             if (status == NO_STATUS) {
@@ -160,7 +168,14 @@ public record MetricEvent(
         if (Double.isInfinite(durationMs)) {
             throw new InvalidEventException("duration_ms must be a finite number");
         }
-        return Math.round(durationMs * NANOS_PER_MILLI);
+        if (durationMs > MAX_DURATION_MS) {
+            throw tooLong(durationMs);
+        }
+        return Math.round(durationMs * NANOS_PER_MILLI); // -0.0 rounds to 0: minus zero is zero
+    }
+
+    private static InvalidEventException tooLong(double durationMs) {
+        return new InvalidEventException("duration_ms must be at most " + MAX_DURATION_MS + " (24 hours), got " + durationMs);
     }
 
     /** The duration as the wire writes it, in milliseconds; NaN when there is none. */
@@ -195,10 +210,22 @@ public record MetricEvent(
             throw new InvalidEventException(
                     field + " must be 1-" + max + " characters, got " + length);
         }
-        // Stored in PostgreSQL text columns, which cannot hold NUL: one such event would fail every
+        // Stored in PostgreSQL text columns, which can hold neither NUL nor half a UTF-16 surrogate pair
+        // (a JSON escape such as "\ud800" decodes to one): either would fail or silently change every
         // write of its batch, so it is rejected here, with the reason, like any other invalid event.
-        if (value.indexOf('\u0000') >= 0) {
-            throw new InvalidEventException(field + " must not contain the NUL character (\\u0000)");
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\u0000') {
+                throw new InvalidEventException(field + " must not contain the NUL character (\\u0000)");
+            }
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                    i++; // a pair: one code point beyond the BMP, fine
+                } else {
+                    throw new InvalidEventException(String.format(
+                            "%s must not contain an unpaired surrogate (\\u%04x at character %d)", field, (int) c, i + 1));
+                }
+            }
         }
     }
 }

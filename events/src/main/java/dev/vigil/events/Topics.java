@@ -9,6 +9,12 @@ public final class Topics {
     /** The header on a dead-letter record that holds the reason in words. */
     public static final String ERROR_HEADER = "error";
 
+    /**
+     * Dead-letter header present when the key or value was cut to {@link EventCodec#MAX_VALUE_BYTES}, e.g.
+     * {@code value: 1048000 bytes, the first 65536 kept}.
+     */
+    public static final String TRUNCATED_HEADER = "truncated";
+
     private Topics() {
     }
 }

@@ -245,6 +245,84 @@ class EventCodecTest {
                 .hasMessage("missing field \"name\"");
     }
 
+    // ---- ambiguous input: each decision in docs/events.md ("Decisions") -------------------------
+
+    @Test
+    void aKnownFieldTwiceIsRefusedEvenWhenOneIsNullButAnUnknownOneTwiceIsIgnored() {
+        assertThatThrownBy(() -> codec.decode(request("\"ts\":1,\"ts\":2")))
+                .hasMessage("duplicate field \"ts\"");
+        assertThatThrownBy(() -> codec.decode(request("\"status\":200,\"status\":null")))
+                .hasMessage("duplicate field \"status\"");
+        assertThat(codec.decode(request("\"trace\":1,\"trace\":{\"a\":[1]}")).ts()).isEqualTo(1);
+    }
+
+    @Test
+    void minusZeroIsZero() {
+        assertThat(codec.decode(request("\"duration_ms\":-0")).durationNanos()).isZero();
+        assertThat(codec.decode(request("\"duration_ms\":-0.0")).durationNanos()).isZero();
+        assertThat(codec.decode(request("\"ts\":-0")).ts()).isZero();
+    }
+
+    @Test
+    void aLeadingUtf8ByteOrderMarkIsSkipped() {
+        byte[] json = request("").getBytes(StandardCharsets.UTF_8);
+        byte[] withBom = new byte[json.length + 3];
+        withBom[0] = (byte) 0xEF;
+        withBom[1] = (byte) 0xBB;
+        withBom[2] = (byte) 0xBF;
+        System.arraycopy(json, 0, withBom, 3, json.length);
+        assertThat(codec.decode(withBom)).isEqualTo(codec.decode(json));
+    }
+
+    @Test
+    void anUnpairedSurrogateEscapeIsRefusedAndAPairIsOneCharacter() {
+        assertThatThrownBy(() -> codec.decode(request("\"service\":\"ab\\ud800\"")))
+                .hasMessage("service must not contain an unpaired surrogate (\\ud800 at character 3)");
+        assertThatThrownBy(() -> codec.decode(request("\"name\":\"\\udc00x\"")))
+                .hasMessage("name must not contain an unpaired surrogate (\\udc00 at character 1)");
+        assertThat(codec.decode(request("\"service\":\"s\\ud83d\\ude00\"")).service()).isEqualTo("s\uD83D\uDE00");
+    }
+
+    @Test
+    void controlCharactersMustBeEscapedAndThenOnlyNulIsRefused() {
+        assertThatThrownBy(() -> codec.decode(request("\"service\":\"a\u0001b\"")))
+                .hasMessageStartingWith("not valid JSON: Illegal unquoted character ((CTRL-CHAR, code 1))");
+        assertThat(codec.decode(request("\"service\":\"a\\u0001b\"")).service()).isEqualTo("a\u0001b");
+        assertThatThrownBy(() -> codec.decode(request("\"service\":\"a\\u0000b\"")))
+                .hasMessage("service must not contain the NUL character (\\u0000)");
+    }
+
+    @Test
+    void numbersBeyondTheirRangeAreRefusedNotRoundedAndNonNumbersAreNotJson() {
+        assertThatThrownBy(() -> codec.decode(request("\"duration_ms\":1e400")))
+                .hasMessage("duration_ms must be a finite number");
+        assertThatThrownBy(() -> codec.decode(request("\"duration_ms\":1e300")))
+                .hasMessage("duration_ms must be at most 86400000 (24 hours), got 1.0E300");
+        assertThat(codec.decode(request("\"duration_ms\":86400000")).durationNanos()).isEqualTo(MetricEvent.MAX_DURATION_NANOS);
+        assertThatThrownBy(() -> codec.decode(request("\"duration_ms\":NaN")))
+                .hasMessageStartingWith("not valid JSON: Non-standard token 'NaN'");
+        assertThatThrownBy(() -> codec.decode(request("\"duration_ms\":Infinity")))
+                .hasMessageStartingWith("not valid JSON: Non-standard token 'Infinity'");
+        assertThatThrownBy(() -> codec.decode(request("\"ts\":99999999999999999999")))
+                .hasMessage("ts is out of range");
+        assertThatThrownBy(() -> codec.decode(request("\"trace\":1" + "0".repeat(200))))
+                .hasMessageStartingWith("not valid JSON: Number value length (201) exceeds the maximum allowed (100");
+    }
+
+    @Test
+    void deepNestingIsRefusedAtTheLimitWithoutRecursionTrouble() {
+        String deep = "[".repeat(10_000) + "]".repeat(10_000);
+        assertThatThrownBy(() -> codec.decode(request("\"trace\":" + deep)))
+                .hasMessageStartingWith("not valid JSON: Document nesting depth (65) exceeds the maximum allowed (64");
+        String ok = "[".repeat(60) + "]".repeat(60);
+        assertThat(codec.decode(request("\"trace\":" + ok)).ts()).isEqualTo(1);
+    }
+
+    @Test
+    void emptyFieldNamesAndEmptyUnknownValuesAreIgnored() {
+        assertThat(codec.decode(request("\"\":\"\",\"x\":null")).service()).isEqualTo("s");
+    }
+
     /** A valid query event with one field replaced or added. */
     private static String query(String override) {
         return withOverride("{\"type\":\"query\",\"ts\":1,\"service\":\"s\",\"name\":\"n\",\"duration_ms\":1", override);

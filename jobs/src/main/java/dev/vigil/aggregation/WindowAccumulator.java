@@ -22,7 +22,11 @@ public final class WindowAccumulator {
     long misses;
     /** Events that carried a duration (a cache access may not). */
     long timed;
-    /** Sum of durations in integer nanoseconds: exact and order-independent, unlike a double sum. */
+    /**
+     * Sum of durations in integer nanoseconds: exact and order-independent, unlike a double sum. A sum
+     * past 2^63 ns (292 years of latency in one window) sticks at {@link #SUM_OVERFLOWED}, and the mean is
+     * then unknown rather than wrapped into a negative number.
+     */
     long sumNanos;
     long minNanos = Long.MAX_VALUE;
     long maxNanos = Long.MIN_VALUE;
@@ -43,7 +47,7 @@ public final class WindowAccumulator {
         if (e.hasDuration()) {
             long d = e.durationNanos();
             timed++;
-            sumNanos += d;
+            sumNanos = addSum(sumNanos, d);
             minNanos = Math.min(minNanos, d);
             maxNanos = Math.max(maxNanos, d);
             latency.recordNanos(d);
@@ -57,10 +61,18 @@ public final class WindowAccumulator {
         hits += other.hits;
         misses += other.misses;
         timed += other.timed;
-        sumNanos += other.sumNanos;
+        sumNanos = addSum(sumNanos, other.sumNanos);
         minNanos = Math.min(minNanos, other.minNanos);
         maxNanos = Math.max(maxNanos, other.maxNanos);
         latency.add(other.latency);
+    }
+
+    /** The sum once it no longer fits 64 bits. */
+    static final long SUM_OVERFLOWED = Long.MAX_VALUE;
+
+    private static long addSum(long sum, long d) {
+        long r = sum + d; // both >= 0: an overflow wraps negative
+        return r < 0 || sum == SUM_OVERFLOWED ? SUM_OVERFLOWED : r;
     }
 
     public long count() {
@@ -94,7 +106,7 @@ public final class WindowAccumulator {
     }
 
     public double meanMs() {
-        return timed == 0 ? Double.NaN : sumNanos / NANOS_PER_MS / timed;
+        return timed == 0 || sumNanos == SUM_OVERFLOWED ? Double.NaN : sumNanos / NANOS_PER_MS / timed;
     }
 
     /**

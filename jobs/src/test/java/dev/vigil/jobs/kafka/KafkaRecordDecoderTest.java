@@ -1,0 +1,50 @@
+package dev.vigil.jobs.kafka;
+
+import dev.vigil.events.EventCodec;
+import dev.vigil.model.Decoded;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class KafkaRecordDecoderTest {
+    static final long NOW = 1_800_000_000_000L;
+    final EventCodec codec = new EventCodec();
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theValuesServiceWinsOverTheRecordKeyWhichIsKeptForTheDeadLetter() {
+        byte[] value = utf8("{\"type\":\"cache\",\"ts\":" + NOW + ",\"service\":\"s\",\"name\":\"c\",\"hit\":true}");
+        Decoded d = KafkaRecordDecoder.decode(codec, EventTimeLimits.DEFAULTS, NOW, utf8("other"), value);
+        assertThat(d.isValid()).isTrue();
+        assertThat(d.event().service()).isEqualTo("s");
+        assertThat(d.key()).isEqualTo(utf8("other"));
+        assertThat(d.value()).isSameAs(value);
+    }
+
+    @Test
+    void nullAndEmptyKeysAreFineAndAnInvalidValueKeepsItsBytesAndReason() {
+        byte[] value = utf8("{\"type\":\"cache\"}");
+        Decoded d = KafkaRecordDecoder.decode(codec, EventTimeLimits.DEFAULTS, NOW, null, value);
+        assertThat(d.deadLetter().reason()).isEqualTo("missing field \"ts\"");
+        assertThat(d.deadLetter().value()).isSameAs(value);
+        assertThat(d.deadLetter().key()).isNull();
+        Decoded empty = KafkaRecordDecoder.decode(codec, EventTimeLimits.DEFAULTS, NOW, new byte[0], null);
+        assertThat(empty.deadLetter().reason()).isEqualTo("value is null");
+        assertThat(empty.deadLetter().key()).isEmpty();
+    }
+
+    @Test
+    void anEventTooFarAheadOfTheClockIsADeadLetterWithItsReason() {
+        byte[] value = utf8("{\"type\":\"cache\",\"ts\":" + (NOW + 3_600_000) + ",\"service\":\"s\",\"name\":\"c\",\"hit\":true}");
+        Decoded d = KafkaRecordDecoder.decode(codec, EventTimeLimits.DEFAULTS, NOW, utf8("s"), value);
+        assertThat(d.isValid()).isFalse();
+        assertThat(d.eventTime()).as("it never reaches a watermark").isEqualTo(Long.MIN_VALUE);
+        assertThat(d.reason()).isEqualTo("ts is 1 hour in the future (max skew 10m)");
+        assertThat(d.deadLetter().value()).isSameAs(value);
+    }
+}
