@@ -2,6 +2,7 @@ package dev.vigil.jobs;
 
 import dev.vigil.aggregation.ServiceWindows;
 import dev.vigil.aggregation.LatencyHistogram;
+import dev.vigil.events.EventCodec;
 import dev.vigil.events.MetricEvent;
 import dev.vigil.events.Topics;
 import dev.vigil.model.Decoded;
@@ -201,7 +202,12 @@ class AggregationJobIT {
                 assertThat(reason).isEqualTo("invalid UTF-8 at byte 6");
             }
         }
-        bad.forEach((json, reason) -> assertThat(reasonByValue).containsEntry(json, reason));
+        // A value over the limit keeps its first 64 KiB (the truncated header says so): the rest compare whole.
+        bad.forEach((json, reason) -> assertThat(reasonByValue)
+                .containsEntry(json.length() > EventCodec.MAX_VALUE_BYTES ? json.substring(0, EventCodec.MAX_VALUE_BYTES) : json, reason));
+        assertThat(dlq).filteredOn(r -> r.headers().lastHeader(Topics.TRUNCATED_HEADER) != null).singleElement()
+                .satisfies(r -> assertThat(new String(r.headers().lastHeader(Topics.TRUNCATED_HEADER).value(), StandardCharsets.UTF_8))
+                        .isEqualTo("value: " + oversize.length() + " bytes, the first 65536 kept"));
     }
 
     // 4. Late data ---------------------------------------------------------------------------------
