@@ -1,6 +1,7 @@
 package dev.vigil.alerting;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -69,13 +70,26 @@ public final class SlaRules implements Serializable {
         }
     }
 
+    /** A rules file larger than this is refused unread: a few hundred rules take a few tens of KB. */
+    static final long MAX_FILE_BYTES = 1024 * 1024;
+
     /** Loads and validates a rules file. */
     public static SlaRules load(Path file) {
         String text;
         try {
-            text = Files.readString(file);
+            if (Files.isDirectory(file)) {
+                throw new RuleValidationException("rules file " + file + " is a directory");
+            }
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                throw new RuleValidationException("rules file " + file + " is " + size + " bytes; at most "
+                        + MAX_FILE_BYTES + " are read");
+            }
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new RuleValidationException("rules file " + file + " is not valid UTF-8 text", e);
         } catch (IOException e) {
-            throw new RuleValidationException("cannot read rules file " + file + ": " + e.getMessage(), e);
+            throw new RuleValidationException("cannot read rules file " + file + ": " + e, e);
         }
         return parse(text, file.toString());
     }
@@ -84,13 +98,18 @@ public final class SlaRules implements Serializable {
     public static SlaRules parse(String yaml, String source) {
         JsonNode root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+            // Two copies of a key (a rule's `warning`, or `rules:` itself) are a mistake, not "the last wins".
+            root = new ObjectMapper(YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build()).readTree(yaml);
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
                     + ", column " + e.getLocation().getColumnNr();
             throw new RuleValidationException(source + ": not valid YAML" + where + ": " + sentences(e.getOriginalMessage()), e);
         }
-        if (root == null || !root.isObject() || !root.has("rules")) {
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            throw new RuleValidationException(source + ": the file is empty; expected a mapping with a 'rules' list");
+        }
+        if (!root.isObject() || !root.has("rules")) {
             throw new RuleValidationException(source + ": expected a mapping with a 'rules' list");
         }
         JsonNode list = root.get("rules");
@@ -159,7 +178,7 @@ public final class SlaRules implements Serializable {
 
         private String type() {
             String type = text("type", null);
-            if (!TYPES.contains(type)) {
+            if (type == null || !TYPES.contains(type)) { // Set.of(...).contains(null) throws
                 throw error("type must be one of request, query, cache, scraper; got " + quoted(type));
             }
             return type;
@@ -225,6 +244,9 @@ public final class SlaRules implements Serializable {
             }
             if (!v.isNumber()) {
                 throw error(field + " must be a number; got " + quoted(v.asText()));
+            }
+            if (!Double.isFinite(v.asDouble())) {
+                throw error(field + " must be a finite number; got " + v.asText());
             }
             return v.asDouble();
         }

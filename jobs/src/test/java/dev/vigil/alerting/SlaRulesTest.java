@@ -76,7 +76,20 @@ class SlaRulesTest {
                 arguments("resolve_after fractional", "rules:\n  - name: a\n" + ok + "    resolve_after: 1.5\n", "f.yaml: rule \"a\" (rules[0]): resolve_after must be a whole number >= 1; got 1.5"),
                 arguments("negative min_count", "rules:\n  - name: a\n" + ok + "    min_count: -1\n", "f.yaml: rule \"a\" (rules[0]): min_count must be a whole number >= 0; got -1"),
                 arguments("bad rollup", "rules:\n  - name: a\n" + ok + "    rollup: sometimes\n", "f.yaml: rule \"a\" (rules[0]): rollup must be include, exclude or only; got \"sometimes\""),
-                arguments("duplicate names", "rules:\n  - name: a\n" + ok + "  - name: a\n" + ok, "f.yaml: rule \"a\" (rules[1]): name is used by an earlier rule"));
+                arguments("duplicate names", "rules:\n  - name: a\n" + ok + "  - name: a\n" + ok, "f.yaml: rule \"a\" (rules[1]): name is used by an earlier rule"),
+                arguments("no type (found by the mutation test: was a NullPointerException)", "rules:\n  - name: a\n    metric: p95_ms\n    warning: 1\n    critical: 2\n", "f.yaml: rule \"a\" (rules[0]): type must be one of request, query, cache, scraper; got nothing"),
+                arguments("empty file", "", "f.yaml: the file is empty; expected a mapping with a 'rules' list"),
+                arguments("only comments", "# nothing yet\n\n", "f.yaml: the file is empty; expected a mapping with a 'rules' list"),
+                arguments("a field twice", "rules:\n  - name: a\n" + ok + "    warning: 450\n", "f.yaml: not valid YAML at line 7, column 12: Duplicate field 'warning'"),
+                arguments("rules twice", "rules:\n  - name: a\n" + ok + "rules: []\n", "f.yaml: not valid YAML at line 7, column 6: Duplicate field 'rules'"),
+                arguments("an infinite threshold", "rules:\n  - name: a\n" + ok.replace("400", "1e400"), "f.yaml: rule \"a\" (rules[0]): warning must be a finite number; got Infinity"),
+                arguments("a tab", "rules:\n\t- name: a\n", "f.yaml: not valid YAML at line 1, column 6: while scanning for the next token; found character '\\t(TAB)' that cannot start any token. (Do not use \\t(TAB) for indentation)"),
+                arguments("binary garbage", "\u0000\u0001garbage", "f.yaml: not valid YAML at line 1, column 1: special characters are not allowed"),
+                arguments("a rule that is a list", "rules:\n  - [1, 2]\n", "f.yaml: rules[0]: must be a mapping of fields"),
+                arguments("rules as text", "rules: text", "f.yaml: 'rules' must be a non-empty list"),
+                arguments("a type that is a list", "rules:\n  - name: a\n    type: [request]\n    metric: p95_ms\n    warning: 1\n    critical: 2\n", "f.yaml: rule \"a\" (rules[0]): type must be a single value"),
+                arguments("a huge count", "rules:\n  - name: a\n" + ok + "    for: 99999999999999999999\n", "f.yaml: rule \"a\" (rules[0]): for must be a whole number >= 1; got 99999999999999999999"),
+                arguments("deep nesting", "[".repeat(5000), "f.yaml: not valid YAML: Document nesting depth (1001) exceeds the maximum allowed (1000, from `StreamReadConstraints.getMaxNestingDepth()`)"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -85,6 +98,58 @@ class SlaRulesTest {
         assertThatThrownBy(() -> SlaRules.parse(yaml, "f.yaml"))
                 .isInstanceOf(RuleValidationException.class)
                 .hasMessage(message);
+    }
+
+    /**
+     * The shipped rules, mutated at random (seeded: a failure names the seed and the input): whatever the
+     * text, parsing gives rules or a RuleValidationException that names the source, never another exception.
+     */
+    @Test
+    void anyMutationOfARulesFileGivesRulesOrANamedMistake() throws Exception {
+        String base;
+        try (var in = SlaRules.class.getClassLoader().getResourceAsStream(SlaRules.DEFAULTS)) {
+            base = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        String[] tokens = {":", "-", " ", "\n", "\t", "[", "]", "{", "}", "\"", "'", "&a", "*a", "!!str", "!!binary", "#",
+                "1e400", "-1", ".nan", "null", "~", "rules:", "name:", "warning:", "critical:", "for:", ">", "<", "%"};
+        long seed = 20261201L;
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        int valid = 0;
+        for (int i = 0; i < 3_000; i++) {
+            StringBuilder yaml = new StringBuilder(base);
+            for (int m = random.nextInt(1, 6); m > 0; m--) {
+                int at = random.nextInt(yaml.length() + 1);
+                switch (random.nextInt(3)) {
+                    case 0 -> yaml.insert(at, tokens[random.nextInt(tokens.length)]);
+                    case 1 -> yaml.delete(at, Math.min(yaml.length(), at + random.nextInt(1, 20)));
+                    default -> yaml.setLength(at);
+                }
+            }
+            try {
+                SlaRules.parse(yaml.toString(), "f.yaml");
+                valid++;
+            } catch (RuleValidationException e) {
+                assertThat(e.getMessage()).as("seed %d, input %d", seed, i).startsWith("f.yaml: ").doesNotContain("Exception");
+            } catch (RuntimeException e) {
+                throw new AssertionError("seed " + seed + ", input " + i + " threw " + e + " for:\n" + yaml, e);
+            }
+        }
+        assertThat(valid).as("some mutations still parse").isPositive();
+    }
+
+    @Test
+    void filesThatAreTooLargeNotTextOrNotFilesAreRefusedUnparsed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path huge = dir.resolve("huge.yaml");
+        java.nio.file.Files.write(huge, new byte[2 * 1024 * 1024]);
+        assertThatThrownBy(() -> SlaRules.load(huge)).isInstanceOf(RuleValidationException.class)
+                .hasMessage("rules file " + huge + " is 2097152 bytes; at most 1048576 are read");
+        java.nio.file.Path binary = dir.resolve("binary.yaml");
+        java.nio.file.Files.write(binary, new byte[] {'r', 'u', 'l', 'e', 's', ':', ' ', (byte) 0xC3, (byte) 0x28});
+        assertThatThrownBy(() -> SlaRules.load(binary)).isInstanceOf(RuleValidationException.class)
+                .hasMessage("rules file " + binary + " is not valid UTF-8 text");
+        assertThatThrownBy(() -> SlaRules.load(dir)).isInstanceOf(RuleValidationException.class)
+                .hasMessage("rules file " + dir + " is a directory");
     }
 
     @Test
