@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
         name = "vigil bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks. Each prints its measurements and ends with one summary line.",
-        subcommands = {BenchCli.Agent.class, BenchCli.Pipeline.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchCli.Agent.class, BenchCli.Pipeline.class, BenchCli.Decode.class, CommandLine.HelpCommand.class})
 public final class BenchCli implements Runnable {
 
     @CommandLine.Spec
@@ -77,6 +77,26 @@ public final class BenchCli implements Runnable {
         @Override
         public Integer call() throws Exception {
             AgentBench.run(quick ? AgentBench.Settings.quick() : AgentBench.Settings.standard(), System.out);
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "decode",
+            mixinStandardHelpOptions = true,
+            description = {
+                "JMH, one thread: the source's per-record decision (v1 codec and event-time limits) over valid "
+                        + "records only, invalid ones only (ten kinds) and a 50% interleaved mix.",
+                "Ends with: decode-bench valid_ns=<V> invalid_ns=<I> mixed_ns=<M> mixed_vs_own_cost=<M/((V+I)/2)>",
+                "Takes about 1 minute (--quick: about 20 s, noisier)."
+            })
+    static final class Decode implements Callable<Integer> {
+        @Option(names = "--quick", description = "Fewer, shorter iterations.")
+        boolean quick;
+
+        @Override
+        public Integer call() throws Exception {
+            DecodeBench.run(quick, System.out);
             return 0;
         }
     }
