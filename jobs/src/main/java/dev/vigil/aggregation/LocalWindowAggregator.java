@@ -80,9 +80,11 @@ public final class LocalWindowAggregator extends AbstractStreamOperator<SeriesWi
         // The same instant Flink's window operator drops a late element at.
         if (start + windowSizeMs - 1 + allowedLatenessMs <= watermark) {
             late.inc();
-            lateLog.warn("Late events sent to the dead-letter topic (their window closed more than the allowed "
-                    + "lateness ago)", "latest: " + event.service() + " " + event.name() + " at ts " + event.ts()
-                    + ", this subtask's watermark " + watermark);
+            if (lateLog.due()) {
+                lateLog.warn("Late events sent to the dead-letter topic (their window closed more than the allowed "
+                        + "lateness ago)", "latest: " + event.service() + " " + event.name() + " at ts " + event.ts()
+                        + ", this subtask's watermark " + watermark);
+            }
             output.collect(deadLetters, new StreamRecord<>(element.getValue().lateLetter(), element.getTimestamp()));
             return;
         }

@@ -30,21 +30,19 @@ final class RateLimitedLog {
     }
 
     /**
-     * Counts one occurrence and, if no line was written within the interval, writes one:
-     * {@code <what> (<n> since the last line): <detail>}.
-     *
-     * @return whether a line was written
+     * Counts one occurrence; true when a line is due (none was written within the interval): then call
+     * {@link #warn}. Two steps, so that the detail is built only for the lines written.
      */
-    boolean warn(String what, Object detail) {
+    boolean due() {
         unlogged++;
-        long now = System.nanoTime();
-        if (now - nextLineAt < 0) {
-            return false;
-        }
+        return System.nanoTime() - nextLineAt >= 0;
+    }
+
+    /** Writes the line that {@link #due()} said is due: {@code <what> (<n> since the last line): <detail>}. */
+    void warn(String what, String detail) {
         log.warn("{} ({} since the last line; at most one line per {} s): {}", what, unlogged,
                 TimeUnit.NANOSECONDS.toSeconds(intervalNanos), detail);
         unlogged = 0;
-        nextLineAt = now + intervalNanos;
-        return true;
+        nextLineAt = System.nanoTime() + intervalNanos;
     }
 }

@@ -41,7 +41,9 @@ public final class RouteInvalid extends ProcessFunction<Decoded, Decoded> {
             out.collect(record);
         } else {
             invalid.inc();
-            invalidLog.warn("Invalid records sent to the dead-letter topic", "latest: " + record.reason());
+            if (invalidLog.due()) {
+                invalidLog.warn("Invalid records sent to the dead-letter topic", "latest: " + record.reason());
+            }
             ctx.output(deadLetters, record.deadLetter());
         }
     }

@@ -77,10 +77,12 @@ public final class ServiceWindows extends KeyedProcessFunction<ServiceKey, Serie
         long maxTimestamp = partial.maxTimestamp();
         if (maxTimestamp + allowedLatenessMs <= watermark) {
             late.inc(partial.accumulator().count());
-            droppedLog.warn("Dropped late partials: their events arrived after the window closed, from a source "
-                            + "subtask that resumed after idling behind the rest of the job",
-                    "latest: " + partial.accumulator().count() + " events of " + partial.series() + " in window "
-                            + partial.windowStart());
+            if (droppedLog.due()) {
+                droppedLog.warn("Dropped late partials: their events arrived after the window closed, from a source "
+                                + "subtask that resumed after idling behind the rest of the job",
+                        "latest: " + partial.accumulator().count() + " events of " + partial.series() + " in window "
+                                + partial.windowStart());
+            }
             return;
         }
         long start = partial.windowStart();
