@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             ClusterCommand.class,
             AlertsCommand.class,
             MigrateCommand.class,
+            AnalystRoleCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class VigilCli implements Runnable {

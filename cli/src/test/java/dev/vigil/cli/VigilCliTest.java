@@ -23,7 +23,7 @@ class VigilCliTest {
             assertThat(fresh.execute(name, "--help")).as(name + " --help").isZero();
             assertThat(out.toString()).as(name + " --help").contains("Usage: vigil " + name);
         }
-        assertThat(cli.getSubcommands()).containsKeys("stack", "migrate");
+        assertThat(cli.getSubcommands()).containsKeys("stack", "migrate", "analyst-role");
     }
 
     @Test
