@@ -30,13 +30,17 @@ class RunCommandIT {
         long t0 = 1_700_000_000_000L;
         try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", stack.kafkaBootstrapServers()),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<java.util.concurrent.Future<?>> sent = new java.util.ArrayList<>();
             for (int i = 0; i < 600; i++) {
                 MetricEvent e = MetricEvent.request(t0 + i * 100L, "api", i % 2 == 0 ? "GET /a" : "GET /b", null,
                         10 + i % 7, i % 50 == 0 ? 500 : 200, "GET");
-                producer.send(new ProducerRecord<>("run.events", e.service().getBytes(StandardCharsets.UTF_8), codec.encode(e)));
+                sent.add(producer.send(new ProducerRecord<>("run.events", e.service().getBytes(StandardCharsets.UTF_8), codec.encode(e))));
             }
-            producer.send(new ProducerRecord<>("run.events", "api".getBytes(StandardCharsets.UTF_8),
-                    "{broken".getBytes(StandardCharsets.UTF_8)));
+            sent.add(producer.send(new ProducerRecord<>("run.events", "api".getBytes(StandardCharsets.UTF_8),
+                    "{broken".getBytes(StandardCharsets.UTF_8))));
+            for (java.util.concurrent.Future<?> f : sent) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS); // the input is complete, or the test says so here
+            }
         }
         String db = stack.postgres().createDatabase("run_command"); // empty: `run` applies the schema itself
 

@@ -108,9 +108,36 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     }
                 }
             }
+            awaitLeaders(admin, topics.stream().map(TopicSpec::name).toList());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StackException("interrupted while creating topics", e);
+        }
+    }
+
+    /**
+     * Waits until every partition of {@code topics} has a leader. A topic is created before its
+     * partitions have one; a producer that writes in between gets NOT_LEADER_OR_FOLLOWER and, seen here,
+     * an idempotent producer could then lose its first batch to an endless OUT_OF_ORDER_SEQUENCE_NUMBER.
+     */
+    private static void awaitLeaders(Admin admin, List<String> topics) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                boolean ready = admin.describeTopics(topics).allTopicNames().get().values().stream()
+                        .flatMap(d -> d.partitions().stream())
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                if (ready) {
+                    Thread.sleep(200); // the broker applies its leadership just after it publishes it
+                    return;
+                }
+            } catch (ExecutionException e) {
+                // not known yet: ask again
+            }
+            if (System.nanoTime() > deadline) {
+                throw new StackException("topics " + topics + " have no leader after 30 s");
+            }
+            Thread.sleep(50);
         }
     }
 
