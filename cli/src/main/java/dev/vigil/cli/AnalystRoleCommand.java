@@ -1,10 +1,10 @@
 package dev.vigil.cli;
 
+import dev.vigil.jobs.JobOptions;
 import dev.vigil.sinks.postgres.AnalystRole;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -35,13 +35,7 @@ final class AnalystRoleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String password = null;
-        if (passwordFile != null) {
-            password = Files.readString(passwordFile).lines().findFirst().orElse("");
-            if (password.isEmpty()) {
-                throw new IllegalArgumentException("--password-file " + passwordFile + " is empty");
-            }
-        }
+        String password = passwordFile == null ? null : JobOptions.readSecretFile(passwordFile, "--password-file");
         AnalystRole.Result r = AnalystRole.grant(postgres, role, password);
         System.out.printf("role %s can read every table, view and function of %s.%s and write nothing "
                         + "(%s; can log in: %s; sessions read-only: %s)%n", r.role(), r.database(), r.schema(),

@@ -175,19 +175,26 @@ public final class JobOptions {
     /** The first line of {@code file}, else the environment variable, else null. */
     private String secret(java.nio.file.Path file, String option, String variable) {
         if (file != null) {
-            try {
-                String content = java.nio.file.Files.readString(file);
-                String line = content.lines().findFirst().orElse("");
-                if (line.isEmpty()) {
-                    throw new IllegalArgumentException(option + " " + file + " is empty");
-                }
-                return line;
-            } catch (java.io.IOException e) {
-                throw new IllegalArgumentException("cannot read " + option + " " + file + ": " + e, e);
-            }
+            return readSecretFile(file, option);
         }
         String value = environment.apply(variable);
         return value == null || value.isEmpty() ? null : value;
+    }
+
+    /**
+     * The secret on the first line of {@code file}, as every {@code --…-password-file} option reads it;
+     * throws IllegalArgumentException naming {@code option} when the file is empty or unreadable.
+     */
+    public static String readSecretFile(java.nio.file.Path file, String option) {
+        try {
+            String line = java.nio.file.Files.readString(file).lines().findFirst().orElse("");
+            if (line.isEmpty()) {
+                throw new IllegalArgumentException(option + " " + file + " is empty");
+            }
+            return line;
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read " + option + " " + file + ": " + e, e);
+        }
     }
 
     private java.util.Map<String, String> kafkaProperties() {

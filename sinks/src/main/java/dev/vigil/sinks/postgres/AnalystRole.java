@@ -71,9 +71,7 @@ public final class AnalystRole {
                             + "Vigil's tables, the user that runs vigil migrate", e.getSQLState(), e);
                 }
             }
-            boolean mayAlterRole = roleLevel(c, st, password == null ? null
-                    : "ALTER ROLE " + role + " LOGIN PASSWORD " + literal(password));
-            if (password != null && !mayAlterRole) {
+            if (password != null && !roleLevel(c, st, "ALTER ROLE " + role + " LOGIN PASSWORD " + literal(password))) {
                 throw new SQLException("cannot set the password of role " + role + ": this user may not alter it. "
                         + "Set it as an administrator (ALTER ROLE " + role + " LOGIN PASSWORD '…';) and run this without "
                         + "--password-file");
@@ -95,16 +93,12 @@ public final class AnalystRole {
                 rs.next();
                 canLogIn = rs.getBoolean(1);
             }
-            c.commit();
             return new Result(role, database, schema, !exists, canLogIn, readOnly);
         }
     }
 
     /** Runs a statement on the role itself, which needs CREATEROLE or ADMIN on it; false if refused. */
     private static boolean roleLevel(Connection c, Statement st, String sql) throws SQLException {
-        if (sql == null) {
-            return true;
-        }
         java.sql.Savepoint before = c.setSavepoint();
         try {
             st.execute(sql);
