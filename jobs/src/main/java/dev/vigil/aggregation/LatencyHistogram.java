@@ -1,5 +1,7 @@
 package dev.vigil.aggregation;
 
+import org.HdrHistogram.AbstractHistogram;
+import org.HdrHistogram.Histogram;
 import org.HdrHistogram.IntCountsHistogram;
 
 import java.io.DataInput;
@@ -18,6 +20,14 @@ import java.nio.ByteBuffer;
  * <p>Quantiles use the nearest-rank rule, rank = max(1, ceil(q * N)), the same rule as the SQL
  * aggregate {@code latency_quantile}, so that the two agree bucket for bucket. (HdrHistogram's own
  * {@code getValueAtPercentile} rounds q * N instead, which can pick a neighbouring rank in a sparse tail.)
+ *
+ * <p>Int counts until a merge could overflow them (an hourly or daily rollup of a busy service), then
+ * long counts: a rollup never stops counting.
+ *
+ * <p>The stored form ({@link #toBuckets()}, the {@code latency_hist} column) packs one bucket per number:
+ * {@code bucket_index << 40 | count}, the bucket index being HdrHistogram's counts-array index for these
+ * settings ({@link #bucketIndex}, {@link #bucketUpperNanos}). A count above {@link #MAX_PACKED_COUNT}
+ * spans several numbers of the same bucket.
  */
 public final class LatencyHistogram {
 
@@ -33,13 +43,20 @@ public final class LatencyHistogram {
      */
     private static final ThreadLocal<ByteBuffer> ENCODE_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(16 * 1024));
 
-    private final IntCountsHistogram histogram;
+    /** Bits of a packed bucket that hold its count. */
+    static final int COUNT_BITS = 40;
+    /** The largest count one packed number holds: 2^40 - 1. */
+    public static final long MAX_PACKED_COUNT = (1L << COUNT_BITS) - 1;
+    /** log2 of half the sub-buckets per bucket for two significant digits (256 sub-buckets). */
+    private static final int SUB_BUCKET_HALF_MAGNITUDE = 7;
+
+    private AbstractHistogram histogram;
 
     public LatencyHistogram() {
         this(newHistogram());
     }
 
-    private LatencyHistogram(IntCountsHistogram histogram) {
+    private LatencyHistogram(AbstractHistogram histogram) {
         this.histogram = histogram;
     }
 
@@ -57,8 +74,21 @@ public final class LatencyHistogram {
     /** Adds every count of {@code other} to this one. */
     public void add(LatencyHistogram other) {
         if (other.histogram.getTotalCount() > 0) {
+            if (histogram instanceof IntCountsHistogram
+                    && histogram.getTotalCount() + other.histogram.getTotalCount() > Integer.MAX_VALUE) {
+                // One bucket could pass 2^31 now: switch to long counts before adding, not halfway through.
+                histogram = widened(histogram);
+            }
             histogram.add(other.histogram);
         }
+    }
+
+    private static Histogram widened(AbstractHistogram h) {
+        Histogram wide = new Histogram(h.getLowestDiscernibleValue(), Math.max(h.getHighestTrackableValue(), INITIAL_HIGHEST),
+                SIGNIFICANT_DIGITS);
+        wide.setAutoResize(true);
+        wide.add(h);
+        return wide;
     }
 
     public long totalCount() {
@@ -77,7 +107,7 @@ public final class LatencyHistogram {
         if (total == 0) {
             return Double.NaN;
         }
-        return quantileMillis(toPairs(), q);
+        return quantileMillis(toBuckets(), q);
     }
 
     /** max(1, ceil(q * n)), computed in double like PostgreSQL does, so both sides pick the same rank. */
@@ -86,11 +116,11 @@ public final class LatencyHistogram {
     }
 
     /**
-     * The histogram as PostgreSQL stores it in {@code latency_hist}: (value_ns, count) pairs, one per
-     * non-empty bucket, ascending, value_ns being the bucket's highest equivalent value. One pass over
-     * the counts; read quantiles from the result with {@link #quantileMillis(long[], double)}.
+     * The histogram as PostgreSQL stores it in {@code latency_hist}: one packed number per non-empty
+     * bucket, {@code bucket_index << 40 | count}, ascending. One pass over the counts; read quantiles
+     * from the result with {@link #quantileMillis(long[], double)}.
      */
-    public long[] toPairs() {
+    public long[] toBuckets() {
         long total = histogram.getTotalCount();
         if (total == 0) {
             return new long[0];
@@ -98,7 +128,7 @@ public final class LatencyHistogram {
         // Steps bucket by bucket from the smallest value recorded and stops at the last count: a window's
         // few hundred buckets, not the thousands of the whole counts array HdrHistogram's own iterators
         // walk (with an iteration object per step). Same buckets, same order, tested against them.
-        long[] pairs = new long[64];
+        long[] buckets = new long[32];
         int i = 0;
         long seen = 0;
         for (long v = histogram.lowestEquivalentValue(histogram.getMinValue()); seen < total;
@@ -107,48 +137,76 @@ public final class LatencyHistogram {
             if (count == 0) {
                 continue;
             }
-            if (i == pairs.length) {
-                pairs = java.util.Arrays.copyOf(pairs, pairs.length * 2);
-            }
-            pairs[i++] = histogram.highestEquivalentValue(v);
-            pairs[i++] = count;
+            long index = bucketIndex(v);
             seen += count;
+            while (count > 0) {
+                if (i == buckets.length) {
+                    buckets = java.util.Arrays.copyOf(buckets, buckets.length * 2);
+                }
+                long part = Math.min(count, MAX_PACKED_COUNT);
+                buckets[i++] = (index << COUNT_BITS) | part;
+                count -= part;
+            }
         }
-        return java.util.Arrays.copyOf(pairs, i);
+        return java.util.Arrays.copyOf(buckets, i);
     }
 
     /**
-     * The same nearest-rank quantile as {@link #quantileMillis(double)}, read from pairs: a scan of a
-     * few hundred numbers instead of a walk over the whole counts array, so a window row's five
-     * percentiles cost one pass over the histogram, not five. NaN for no pairs.
+     * HdrHistogram's counts-array index of a nanosecond value for these settings (lowest value 1, two
+     * significant digits): values below 256 are their own bucket; above, each power of two is split into
+     * 128 buckets. The SQL function {@code latency_bucket_of_ns} computes the same.
      */
-    public static double quantileMillis(long[] pairs, double q) {
+    public static long bucketIndex(long valueNanos) {
+        if (valueNanos < 256) {
+            return Math.max(valueNanos, 0);
+        }
+        int top = 63 - Long.numberOfLeadingZeros(valueNanos); // >= 8
+        int shift = top - SUB_BUCKET_HALF_MAGNITUDE;
+        return ((long) (shift + 1) << SUB_BUCKET_HALF_MAGNITUDE) + ((valueNanos >>> shift) - 128);
+    }
+
+    /** The highest nanosecond value of a bucket: what a quantile in it reports (SQL: {@code latency_bucket_upper_ns}). */
+    public static long bucketUpperNanos(long index) {
+        if (index < 256) {
+            return index;
+        }
+        int shift = (int) (index >> SUB_BUCKET_HALF_MAGNITUDE) - 1;
+        return (((index & 127) + 128) << shift) + (1L << shift) - 1;
+    }
+
+    /**
+     * The same nearest-rank quantile as {@link #quantileMillis(double)}, read from packed buckets: a scan
+     * of a few hundred numbers instead of a walk over the whole counts array, so a window row's five
+     * percentiles cost one pass over the histogram, not five. NaN for no buckets.
+     */
+    public static double quantileMillis(long[] buckets, double q) {
         long total = 0;
-        for (int i = 1; i < pairs.length; i += 2) {
-            total += pairs[i];
+        for (long b : buckets) {
+            total += b & MAX_PACKED_COUNT;
         }
         if (total == 0) {
             return Double.NaN;
         }
         long rank = nearestRank(q, total);
         long seen = 0;
-        for (int i = 0; i < pairs.length; i += 2) {
-            seen += pairs[i + 1];
+        for (long b : buckets) {
+            seen += b & MAX_PACKED_COUNT;
             if (seen >= rank) {
-                return pairs[i] / NANOS_PER_MS;
+                return bucketUpperNanos(b >>> COUNT_BITS) / NANOS_PER_MS;
             }
         }
-        return pairs[pairs.length - 2] / NANOS_PER_MS;
+        return bucketUpperNanos(buckets[buckets.length - 1] >>> COUNT_BITS) / NANOS_PER_MS;
     }
 
-    /** The inverse of {@link #toPairs()}: each value lands back in the bucket it came from. */
-    public static LatencyHistogram fromPairs(long[] pairs) {
-        if (pairs.length % 2 != 0) {
-            throw new IllegalArgumentException("latency_hist must hold (value, count) pairs, got " + pairs.length + " numbers");
-        }
+    /** The inverse of {@link #toBuckets()}: each count lands back in the bucket it came from. */
+    public static LatencyHistogram fromBuckets(long[] buckets) {
         LatencyHistogram h = new LatencyHistogram();
-        for (int i = 0; i < pairs.length; i += 2) {
-            h.histogram.recordValueWithCount(pairs[i], pairs[i + 1]);
+        for (long b : buckets) {
+            long count = b & MAX_PACKED_COUNT;
+            if (h.histogram instanceof IntCountsHistogram && h.histogram.getTotalCount() + count > Integer.MAX_VALUE) {
+                h.histogram = widened(h.histogram);
+            }
+            h.histogram.recordValueWithCount(bucketUpperNanos(b >>> COUNT_BITS), count);
         }
         return h;
     }
@@ -178,15 +236,28 @@ public final class LatencyHistogram {
             IntCountsHistogram h = IntCountsHistogram.decodeFromByteBuffer(ByteBuffer.wrap(bytes), INITIAL_HIGHEST);
             h.setAutoResize(true);
             return new LatencyHistogram(h);
-        } catch (RuntimeException e) {
-            throw new IOException("corrupt latency histogram in state", e);
+        } catch (RuntimeException intCountsOverflow) {
+            // The same encoding holds long counts: a widened rollup histogram.
+            try {
+                Histogram h = Histogram.decodeFromByteBuffer(ByteBuffer.wrap(bytes), INITIAL_HIGHEST);
+                h.setAutoResize(true);
+                return new LatencyHistogram(h);
+            } catch (RuntimeException e) {
+                e.addSuppressed(intCountsOverflow);
+                throw new IOException("corrupt latency histogram in state", e);
+            }
         }
     }
 
     LatencyHistogram copy() {
-        IntCountsHistogram h = histogram.copy();
+        AbstractHistogram h = histogram.copy();
         h.setAutoResize(true);
         return new LatencyHistogram(h);
+    }
+
+    /** Whether counts are longs (after a merge that could have overflowed int counts). */
+    boolean hasLongCounts() {
+        return !(histogram instanceof IntCountsHistogram);
     }
 
     @Override

@@ -32,15 +32,15 @@ public final class ToMetricWindow extends RichMapFunction<SeriesWindow, MetricWi
         WindowAccumulator a = w.accumulator();
         SeriesKey s = w.series();
         boolean cache = EventType.CACHE.wireName().equals(s.type());
-        // One pass over the histogram for the stored pairs; the percentiles are read from those.
-        long[] pairs = a.timed() > 0 ? a.latency().toPairs() : null;
+        // One pass over the histogram for the stored buckets; the percentiles are read from those.
+        long[] buckets = a.timed() > 0 ? a.latency().toBuckets() : null;
         double[] p = new double[QUANTILES.length];
         for (int i = 0; i < p.length; i++) {
-            p[i] = pairs == null ? Double.NaN : a.clampMs(LatencyHistogram.quantileMillis(pairs, QUANTILES[i]));
+            p[i] = buckets == null ? Double.NaN : a.clampMs(LatencyHistogram.quantileMillis(buckets, QUANTILES[i]));
         }
         return new MetricWindow(s.type(), s.service(), s.name(), w.windowStart(), w.windowEnd(),
                 a.count(), a.errors(),
                 cache ? a.hits() : null, cache ? a.misses() : null,
-                a.minMs(), a.meanMs(), p[0], p[1], p[2], p[3], p[4], a.maxMs(), pairs);
+                a.minMs(), a.meanMs(), p[0], p[1], p[2], p[3], p[4], a.maxMs(), buckets);
     }
 }

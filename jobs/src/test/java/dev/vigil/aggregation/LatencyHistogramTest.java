@@ -63,7 +63,7 @@ class LatencyHistogramTest {
     }
 
     @Test
-    void pairsRoundTripAndMergeLikeTheHistogram() {
+    void bucketsRoundTripAndMergeLikeTheHistogram() {
         Random random = new Random(7);
         LatencyHistogram a = new LatencyHistogram();
         LatencyHistogram b = new LatencyHistogram();
@@ -71,17 +71,16 @@ class LatencyHistogramTest {
             recordMillis(a, random.nextDouble() * 300);
             recordMillis(b, 1000 + random.nextDouble() * 9000);
         }
-        long[] pairs = a.toPairs();
-        assertThat(pairs.length % 2).isZero();
-        for (int i = 2; i < pairs.length; i += 2) {
-            assertThat(pairs[i]).isGreaterThan(pairs[i - 2]);
+        long[] buckets = a.toBuckets();
+        for (int i = 1; i < buckets.length; i++) {
+            assertThat(buckets[i] >>> 40).as("ascending, one number per bucket").isGreaterThan(buckets[i - 1] >>> 40);
         }
         for (double q : QUANTILES) {
-            assertThat(LatencyHistogram.quantileMillis(pairs, q)).as("from pairs, q=%s", q).isEqualTo(a.quantileMillis(q));
+            assertThat(LatencyHistogram.quantileMillis(buckets, q)).as("from buckets, q=%s", q).isEqualTo(a.quantileMillis(q));
         }
         assertThat(LatencyHistogram.quantileMillis(new long[0], 0.5)).isNaN();
-        LatencyHistogram back = LatencyHistogram.fromPairs(pairs);
-        assertThat(back.toPairs()).isEqualTo(pairs);
+        LatencyHistogram back = LatencyHistogram.fromBuckets(buckets);
+        assertThat(back.toBuckets()).isEqualTo(buckets);
         for (double q : QUANTILES) {
             assertThat(back.quantileMillis(q)).isEqualTo(a.quantileMillis(q));
         }
@@ -89,8 +88,8 @@ class LatencyHistogramTest {
         LatencyHistogram merged = new LatencyHistogram();
         merged.add(a);
         merged.add(b);
-        LatencyHistogram mergedFromPairs = LatencyHistogram.fromPairs(a.toPairs());
-        mergedFromPairs.add(LatencyHistogram.fromPairs(b.toPairs()));
+        LatencyHistogram mergedFromPairs = LatencyHistogram.fromBuckets(a.toBuckets());
+        mergedFromPairs.add(LatencyHistogram.fromBuckets(b.toBuckets()));
         assertThat(mergedFromPairs.totalCount()).isEqualTo(4000);
         for (double q : QUANTILES) {
             assertThat(mergedFromPairs.quantileMillis(q)).isEqualTo(merged.quantileMillis(q));
@@ -98,7 +97,7 @@ class LatencyHistogramTest {
     }
 
     @Test
-    void pairsListEveryRecordedBucketExactlyAsHdrHistogramsOwnIteratorDoes() throws Exception {
+    void bucketsListEveryRecordedBucketExactlyAsHdrHistogramsOwnIteratorDoes() throws Exception {
         Random random = new Random(7);
         for (int round = 0; round < 200; round++) {
             LatencyHistogram h = new LatencyHistogram();
@@ -112,19 +111,20 @@ class LatencyHistogramTest {
                 };
                 recordMillis(h, ms);
             }
-            assertThat(h.toPairs()).as("round %d", round).isEqualTo(pairsByIterator(h));
+            assertThat(h.toBuckets()).as("round %d", round).isEqualTo(bucketsByIterator(h));
         }
     }
 
     /** The oracle: HdrHistogram's recorded-values iterator, the reference for what the buckets are. */
-    private static long[] pairsByIterator(LatencyHistogram h) throws Exception {
+    private static long[] bucketsByIterator(LatencyHistogram h) throws Exception {
         java.lang.reflect.Field f = LatencyHistogram.class.getDeclaredField("histogram");
         f.setAccessible(true);
         org.HdrHistogram.IntCountsHistogram hist = (org.HdrHistogram.IntCountsHistogram) f.get(h);
         java.util.List<Long> out = new java.util.ArrayList<>();
         for (org.HdrHistogram.HistogramIterationValue v : hist.recordedValues()) {
-            out.add(hist.highestEquivalentValue(v.getValueIteratedTo()));
-            out.add(v.getCountAtValueIteratedTo());
+            long upper = hist.highestEquivalentValue(v.getValueIteratedTo());
+            assertThat(LatencyHistogram.bucketUpperNanos(LatencyHistogram.bucketIndex(upper))).isEqualTo(upper);
+            out.add(LatencyHistogram.bucketIndex(upper) << 40 | v.getCountAtValueIteratedTo());
         }
         return out.stream().mapToLong(Long::longValue).toArray();
     }
@@ -133,8 +133,50 @@ class LatencyHistogramTest {
     void emptyHistogramHasNoQuantileAndBadQIsRejected() {
         LatencyHistogram h = new LatencyHistogram();
         assertThat(h.quantileMillis(0.5)).isNaN();
-        assertThat(h.toPairs()).isEmpty();
+        assertThat(h.toBuckets()).isEmpty();
         assertThatThrownBy(() -> h.quantileMillis(1.5)).hasMessage("quantile must be within [0, 1], got 1.5");
+    }
+
+    @Test
+    void bucketIndexesAreHdrHistogramsAndEveryValueLiesWithinItsBucket() {
+        org.HdrHistogram.IntCountsHistogram reference = new org.HdrHistogram.IntCountsHistogram(1, Long.MAX_VALUE / 4, 2);
+        Random random = new Random(11);
+        for (int i = 0; i < 100_000; i++) {
+            long v = i < 1000 ? i : (long) Math.exp(random.nextDouble() * Math.log(Long.MAX_VALUE / 8.0));
+            long index = LatencyHistogram.bucketIndex(v);
+            long upper = LatencyHistogram.bucketUpperNanos(index);
+            assertThat(upper).as("value %d", v).isEqualTo(reference.highestEquivalentValue(v));
+            assertThat(LatencyHistogram.bucketIndex(reference.lowestEquivalentValue(v))).isEqualTo(index);
+            assertThat(index).as("fits the 23 bits above the count").isLessThan(1L << 23);
+        }
+    }
+
+    @Test
+    void aRollupPastTwoToTheThirtyOneCountsOnWithLongCountsAndPacksBigCountsIntoSeveralNumbers() throws Exception {
+        LatencyHistogram minute = new LatencyHistogram();
+        minute.recordNanos(5_000_000);
+        long[] one = minute.toBuckets();
+        long[] huge = {(one[0] & ~LatencyHistogram.MAX_PACKED_COUNT) | 1_500_000_000L};
+        LatencyHistogram day = new LatencyHistogram();
+        day.add(LatencyHistogram.fromBuckets(huge));
+        day.add(LatencyHistogram.fromBuckets(huge));
+        day.add(minute);
+        assertThat(day.totalCount()).isEqualTo(3_000_000_001L);
+        assertThat(day.hasLongCounts()).isTrue();
+        assertThat(day.toBuckets()).containsExactly((one[0] & ~LatencyHistogram.MAX_PACKED_COUNT) | 3_000_000_001L);
+
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        day.writeTo(new java.io.DataOutputStream(bytes));
+        LatencyHistogram restored = LatencyHistogram.readFrom(new java.io.DataInputStream(
+                new java.io.ByteArrayInputStream(bytes.toByteArray())));
+        assertThat(restored.totalCount()).isEqualTo(3_000_000_001L);
+        assertThat(restored.toBuckets()).isEqualTo(day.toBuckets());
+
+        long[] beyondOneNumber = {(one[0] & ~LatencyHistogram.MAX_PACKED_COUNT) | LatencyHistogram.MAX_PACKED_COUNT,
+                (one[0] & ~LatencyHistogram.MAX_PACKED_COUNT) | 5};
+        LatencyHistogram years = LatencyHistogram.fromBuckets(beyondOneNumber);
+        assertThat(years.totalCount()).isEqualTo(LatencyHistogram.MAX_PACKED_COUNT + 5);
+        assertThat(years.toBuckets()).as("a count past 2^40 - 1 spans two numbers of one bucket").isEqualTo(beyondOneNumber);
     }
 
     /** Durations as tests write them, in milliseconds, rounded to the nanosecond as the codec does. */

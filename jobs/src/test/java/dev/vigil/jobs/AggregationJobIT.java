@@ -129,7 +129,7 @@ class AggregationJobIT {
                 String[] ts = group.getKey().split("/");
                 LatencyHistogram javaMerge = new LatencyHistogram();
                 rows.values().stream().filter(w -> w.isRollup() && w.type().equals(ts[0]) && w.service().equals(ts[1]))
-                        .forEach(w -> javaMerge.add(LatencyHistogram.fromPairs(w.latencyHist())));
+                        .forEach(w -> javaMerge.add(LatencyHistogram.fromBuckets(w.latencyHist())));
                 double[] sorted = group.getValue().stream().mapToDouble(MetricEvent::durationMs).sorted().toArray();
                 for (double q : new double[] {0.0, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0}) {
                     ps.setDouble(1, q);

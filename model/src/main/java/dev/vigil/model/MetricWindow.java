@@ -11,7 +11,8 @@ import java.util.Objects;
  *
  * @param windowStart  epoch ms, inclusive
  * @param windowEnd    epoch ms, exclusive
- * @param latencyHist  (value_ns, count) pairs as in the {@code latency_hist} column, or null
+ * @param latencyHist  the histogram as in the {@code latency_hist} column (one number per bucket,
+ *                     {@code bucket_index << 40 | count}), or null
  */
 public record MetricWindow(
         String type,

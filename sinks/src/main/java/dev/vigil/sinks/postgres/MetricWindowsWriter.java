@@ -12,16 +12,29 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Buffers rows, newest version per primary key, and writes a batch as one {@code COPY} into a temporary
- * staging table plus one {@code INSERT … SELECT … ON CONFLICT DO UPDATE}: far less work for PostgreSQL
- * than one upsert statement per row. Keeping only the newest version of a key also means a window and
- * its late re-fire in one batch are one row, which a multi-row upsert requires.
+ * staging table plus one {@code INSERT … SELECT … ON CONFLICT DO UPDATE} per table the batch touches
+ * ({@link WindowTable}: minute rows, hourly and daily rollups): far less work for PostgreSQL than one
+ * upsert statement per row. Keeping only the newest version of a key also means a window and its late
+ * re-fire in one batch are one row, which a multi-row upsert requires.
+ *
+ * <p>Partitions: before a batch, every partition its rows need is created unless this writer has seen
+ * it already, so a row of any event time (a replay of last year included) finds one. Once an hour the
+ * writer also creates the coming week's partitions ahead of time.
  *
  * <p>Flushes when the batch is full, when its oldest row has waited {@code maxDelayMs}, before every
  * checkpoint barrier and at the end of input, so a completed checkpoint means its rows are in
@@ -32,8 +45,9 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
     private static final Logger LOG = LoggerFactory.getLogger(MetricWindowsWriter.class);
 
     private static final String STAGE = "metric_windows_stage";
-    private static final String UPSERT = "INSERT INTO metric_windows (" + MetricWindowsCopyFormat.COLUMNS + ", updated_at) "
-            + "SELECT " + MetricWindowsCopyFormat.COLUMNS + ", now() FROM " + STAGE + " "
+    private static final long AHEAD_EVERY_MS = 3_600_000L;
+    private static final String UPSERT = "INSERT INTO %s (" + MetricWindowsCopyFormat.COLUMNS + ", updated_at) "
+            + "SELECT " + MetricWindowsCopyFormat.COLUMNS + ", now() FROM " + STAGE + " WHERE %s "
             + "ON CONFLICT (type, service, name, window_start, window_end) DO UPDATE SET "
             + "count = EXCLUDED.count, errors = EXCLUDED.errors, error_rate = EXCLUDED.error_rate, "
             + "hits = EXCLUDED.hits, misses = EXCLUDED.misses, hit_rate = EXCLUDED.hit_rate, "
@@ -52,6 +66,10 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
     /** Primary key → newest row; insertion order kept so a batch is written in arrival order. */
     private final Map<String, MetricWindow> pending = new LinkedHashMap<>();
     private final StringBuilder copyText = new StringBuilder(1 << 16);
+    /** Partitions this writer knows exist: (table, first day of the partition). */
+    private final Set<Map.Entry<WindowTable, LocalDate>> partitions = new HashSet<>();
+    private final EnumSet<WindowTable> tablesInBatch = EnumSet.noneOf(WindowTable.class);
+    private long aheadCreatedAt = Long.MIN_VALUE;
     private Connection connection;
     private boolean timerSet;
 
@@ -87,8 +105,10 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
             return;
         }
         copyText.setLength(0);
+        tablesInBatch.clear();
         for (MetricWindow row : pending.values()) {
             MetricWindowsCopyFormat.append(copyText, row);
+            tablesInBatch.add(WindowTable.of(row));
         }
         for (int attempt = 0; ; attempt++) {
             try {
@@ -96,12 +116,13 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
                 break;
             } catch (SQLException e) {
                 closeQuietly();
+                partitions.clear(); // retention may have dropped one this writer knew: check them all again
                 if (attempt >= maxRetries) {
-                    throw new IOException("writing " + pending.size() + " rows to metric_windows failed after "
+                    throw new IOException("writing " + pending.size() + " rows to " + tablesInBatch + " failed after "
                             + (maxRetries + 1) + " attempts", e);
                 }
-                LOG.warn("Writing {} rows to metric_windows failed ({}); retrying on a new connection", pending.size(),
-                        e.getMessage());
+                LOG.warn("Writing {} rows to {} failed ({}); retrying on a new connection", pending.size(),
+                        tablesInBatch, e.getMessage());
                 sleep(Math.min(5_000, 200L << attempt));
             }
         }
@@ -112,11 +133,14 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
     private void writeBatch() throws SQLException {
         Connection c = connection();
         try {
+            ensurePartitions(c);
             c.unwrap(PGConnection.class).getCopyAPI().copyIn(
                     "COPY " + STAGE + " (" + MetricWindowsCopyFormat.COLUMNS + ") FROM STDIN",
                     new StringReader(copyText.toString()));
             try (Statement s = c.createStatement()) {
-                s.executeUpdate(UPSERT);
+                for (WindowTable table : tablesInBatch) {
+                    s.executeUpdate(String.format(UPSERT, table.table(), table.stagedRows()));
+                }
             }
             c.commit(); // ON COMMIT DELETE ROWS empties the stage
         } catch (IOException e) {
@@ -128,6 +152,36 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
                 // the connection is replaced anyway
             }
             throw e;
+        }
+    }
+
+    /**
+     * Creates, each in a short transaction of its own, the partitions this batch needs and this writer
+     * has not seen yet, and once an hour the week ahead. A new partition locks its parent table briefly;
+     * doing it before the batch keeps that lock out of the COPY's transaction.
+     */
+    private void ensurePartitions(Connection c) throws SQLException {
+        long now = time.getCurrentProcessingTime();
+        if (now - aheadCreatedAt >= AHEAD_EVERY_MS || aheadCreatedAt == Long.MIN_VALUE) {
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT count(*) FROM vigil_create_partitions_ahead()");
+            }
+            c.commit();
+            aheadCreatedAt = now;
+        }
+        for (MetricWindow row : pending.values()) {
+            WindowTable table = WindowTable.of(row);
+            Map.Entry<WindowTable, LocalDate> partition = Map.entry(table, table.partitionOf(row.windowStart()));
+            if (partitions.contains(partition)) {
+                continue;
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT vigil_ensure_partition(?, ?)")) {
+                ps.setString(1, table.table());
+                ps.setObject(2, OffsetDateTime.ofInstant(Instant.ofEpochMilli(row.windowStart()), ZoneOffset.UTC));
+                ps.execute();
+            }
+            c.commit();
+            partitions.add(partition);
         }
     }
 
