@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             AlertsCommand.class,
             MigrateCommand.class,
             AnalystRoleCommand.class,
+            RetentionCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class VigilCli implements Runnable {

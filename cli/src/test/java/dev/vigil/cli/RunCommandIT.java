@@ -57,6 +57,15 @@ class RunCommandIT {
             assertThat(rs.getLong(2)).isEqualTo(600);
             assertThat(rs.getLong(3)).isEqualTo(12);
         }
+        for (String rollups : new String[] {"metric_windows_1h", "metric_windows_1d"}) {
+            try (Connection c = DriverManager.getConnection(db);
+                 ResultSet rs = c.createStatement().executeQuery(
+                         "select count(*), sum(count) filter (where name = '*') from " + rollups)) {
+                rs.next();
+                assertThat(rs.getLong(1)).as(rollups + ": one period, two routes + rollup").isEqualTo(3);
+                assertThat(rs.getLong(2)).as(rollups).isEqualTo(600);
+            }
+        }
     }
 
     @Test

@@ -14,7 +14,8 @@ import org.apache.flink.util.OutputTag;
  * <pre>
  * decoded ─ RouteInvalid ─ LocalWindowAggregator ──► keyBy(type, service) ServiceWindows ─ ToMetricWindow ─► rows
  *              │ invalid        │ late   (chained to the source)   (guard, series and rollup windows)
- *              └────────────────┴──► dead letters
+ *              └────────────────┴──► dead letters                       │ contributions
+ *                                              keyBy(type, service) PeriodRollups ─ ToMetricWindow ─► rollups
  * </pre>
  *
  * Events never cross the network: each source subtask folds them into per-series window partials
@@ -22,8 +23,15 @@ import org.apache.flink.util.OutputTag;
  */
 public final class AggregationPipeline {
 
-    /** What the graph produces. */
-    public record Outputs(DataStream<MetricWindow> windows, DataStream<DeadLetter> deadLetters) {
+    /**
+     * What the graph produces.
+     *
+     * @param windows     one row per window and series (and service rollup), again on late data
+     * @param rollups     the hourly and daily rows of every series and service ({@link PeriodRollups})
+     * @param deadLetters invalid records and late events
+     */
+    public record Outputs(DataStream<MetricWindow> windows, DataStream<MetricWindow> rollups,
+                          DataStream<DeadLetter> deadLetters) {
     }
 
     private AggregationPipeline() {
@@ -44,16 +52,24 @@ public final class AggregationPipeline {
                                 settings.maxBufferedPartials(), lateTag))
                 .uid("local-window-aggregator");
 
-        DataStream<MetricWindow> rows = partials
+        SingleOutputStreamOperator<SeriesWindow> windows = partials
                 .keyBy(p -> ServiceKey.of(p.series()), TypeInformation.of(ServiceKey.class))
                 .process(new ServiceWindows(settings.windowMs(), settings.allowedLatenessMs(),
                                 settings.maxNamesPerService()),
                         TypeInformation.of(SeriesWindow.class))
-                .uid("service-windows").name("Service windows")
+                .uid("service-windows").name("Service windows");
+        DataStream<MetricWindow> rows = windows
                 .map(new ToMetricWindow())
                 .uid("to-rows").name("To metric_windows rows");
 
+        DataStream<MetricWindow> rollups = windows.getSideOutput(ServiceWindows.CONTRIBUTIONS)
+                .keyBy(c -> ServiceKey.of(c.series()), TypeInformation.of(ServiceKey.class))
+                .process(new PeriodRollups(settings.allowedLatenessMs()), TypeInformation.of(SeriesWindow.class))
+                .uid("period-rollups").name("Hourly and daily rollups")
+                .map(new ToMetricWindow())
+                .uid("rollups-to-rows").name("To metric_windows_1h and _1d rows");
+
         DataStream<DeadLetter> deadLetters = valid.getSideOutput(invalidTag).union(partials.getSideOutput(lateTag));
-        return new Outputs(rows, deadLetters);
+        return new Outputs(rows, rollups, deadLetters);
     }
 }

@@ -21,6 +21,24 @@ public record AggregationSettings(Duration window, Duration allowedLateness, int
      */
     public static final int DEFAULT_MAX_BUFFERED_PARTIALS = 10_000;
 
+    public AggregationSettings {
+        if (!dividesAnHour(window)) {
+            throw new IllegalArgumentException("the window " + windowRule(window.toMillis() + " ms"));
+        }
+    }
+
+    /** Hourly rollups merge whole windows only: the window must divide an hour (10s, 30s, 1m, 5m, 15m, ...). */
+    public static boolean dividesAnHour(Duration window) {
+        long ms = window.toMillis();
+        return ms > 0 && ms < PeriodRollups.HOUR_MS && PeriodRollups.HOUR_MS % ms == 0;
+    }
+
+    /** What is wrong with a window that does not divide an hour, in words, given the window as the user wrote it. */
+    public static String windowRule(String window) {
+        return "must divide one hour evenly (such as 10s, 30s, 1m, 5m or 15m) so that every hourly rollup merges "
+                + "whole windows; got " + window;
+    }
+
     public long windowMs() {
         return window.toMillis();
     }

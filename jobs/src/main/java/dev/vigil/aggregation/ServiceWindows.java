@@ -10,6 +10,7 @@ import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,15 @@ public final class ServiceWindows extends KeyedProcessFunction<ServiceKey, Serie
 
     /** The name excess series are folded into. */
     public static final String OTHER = "__other__";
+
+    /**
+     * What {@link PeriodRollups} merges: every series' window once when it fires, then every late partial
+     * that changed a fired window (the change alone). Fired accumulators go out as they are: the stream
+     * crosses a shuffle, which serialises each record as it is emitted, before a late partial could
+     * change the state it came from.
+     */
+    public static final OutputTag<SeriesWindow> CONTRIBUTIONS =
+            new OutputTag<>("window-contributions", TypeInformation.of(SeriesWindow.class));
 
     private final long windowSizeMs;
     private final long allowedLatenessMs;
@@ -93,6 +103,11 @@ public final class ServiceWindows extends KeyedProcessFunction<ServiceKey, Serie
             key = Tuple2.of(start, admit(partial, ctx, watermark));
             acc = series.get(key);
         }
+        boolean fired = maxTimestamp <= watermark;
+        if (fired) {
+            // Before the partial may become the state below: the hourly and daily rollups take the change.
+            ctx.output(CONTRIBUTIONS, result(ctx.getCurrentKey(), start, key.f1, partial.accumulator().copy()));
+        }
         if (acc == null) {
             // A partial is deserialized for this operator alone, so its accumulator can become the state.
             acc = partial.accumulator();
@@ -100,7 +115,7 @@ public final class ServiceWindows extends KeyedProcessFunction<ServiceKey, Serie
             acc.merge(partial.accumulator());
         }
         series.put(key, acc);
-        if (maxTimestamp <= watermark) {
+        if (fired) {
             // The window has fired already: its row and the rollup change with this late partial.
             out.collect(result(ctx.getCurrentKey(), start, key.f1, acc));
             out.collect(rollup(ctx.getCurrentKey(), start, seriesOf(start)));
@@ -134,7 +149,7 @@ public final class ServiceWindows extends KeyedProcessFunction<ServiceKey, Serie
         for (long start : starts) {
             long maxTimestamp = start + windowSizeMs - 1;
             if (maxTimestamp == timestamp) {
-                fire(ctx.getCurrentKey(), start, out);
+                fire(ctx, start, out);
             }
             if (maxTimestamp + allowedLatenessMs <= timestamp) {
                 forget(start);
@@ -142,11 +157,14 @@ public final class ServiceWindows extends KeyedProcessFunction<ServiceKey, Serie
         }
     }
 
-    /** Emits every series of the window, then its rollup. */
-    private void fire(ServiceKey service, long start, Collector<SeriesWindow> out) throws Exception {
+    /** Emits every series of the window, then its rollup; hands each series to the period rollups. */
+    private void fire(OnTimerContext ctx, long start, Collector<SeriesWindow> out) throws Exception {
+        ServiceKey service = ctx.getCurrentKey();
         List<Map.Entry<Tuple2<Long, String>, WindowAccumulator>> window = seriesOf(start);
         for (Map.Entry<Tuple2<Long, String>, WindowAccumulator> e : window) {
-            out.collect(result(service, start, e.getKey().f1, e.getValue()));
+            SeriesWindow result = result(service, start, e.getKey().f1, e.getValue());
+            out.collect(result);
+            ctx.output(CONTRIBUTIONS, result);
         }
         out.collect(rollup(service, start, window));
     }

@@ -6,6 +6,7 @@ import dev.vigil.events.Topics;
 import dev.vigil.sinks.postgres.BatchSettings;
 import dev.vigil.sinks.postgres.PostgresUrl;
 import dev.vigil.sinks.redis.RedisUrl;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
@@ -131,6 +132,14 @@ public final class JobOptions {
             description = "Connect and socket timeout of each Redis call (default: ${DEFAULT-VALUE}).")
     Duration redisTimeout;
 
+    @Option(names = "--retention",
+            description = "Once an hour, drop the partitions of metric_windows, _1h and _1d older than --keep-windows, "
+                    + "--keep-hourly and --keep-daily. Off by default: replays of old event time are not deleted.")
+    boolean retention;
+
+    @CommandLine.Mixin
+    RetentionOptions keep = new RetentionOptions();
+
     /**
      * The immutable configuration; throws IllegalArgumentException naming the bad option, or
      * RuleValidationException naming the bad rule and field.
@@ -168,6 +177,7 @@ public final class JobOptions {
                 .windowsSink(new BatchSettings(windowsBatchSize, sinkFlushInterval, sinkRetries))
                 .alertsSink(new BatchSettings(alertsBatchSize, sinkFlushInterval, sinkRetries))
                 .redisTimeout(redisTimeout)
+                .retention(retention ? keep.toRetention() : null)
                 .rules(rules == null ? SlaRules.defaults() : SlaRules.load(rules))
                 .build();
     }

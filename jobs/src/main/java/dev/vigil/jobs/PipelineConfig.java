@@ -6,6 +6,7 @@ import dev.vigil.events.Topics;
 import dev.vigil.jobs.kafka.EventTimeLimits;
 import dev.vigil.sinks.postgres.BatchSettings;
 import dev.vigil.sinks.postgres.PostgresUrl;
+import dev.vigil.sinks.postgres.Retention;
 import dev.vigil.sinks.redis.RedisUrl;
 
 import java.io.Serializable;
@@ -28,6 +29,8 @@ public final class PipelineConfig implements Serializable {
         Objects.requireNonNull(b.kafka, "--kafka is required");
         Objects.requireNonNull(b.postgres, "--postgres is required");
         require(!b.window.isNegative() && !b.window.isZero(), "--window must be positive, got " + b.window);
+        require(AggregationSettings.dividesAnHour(b.window),
+                "--window " + AggregationSettings.windowRule(DurationConverter.format(b.window)));
         require(!b.allowedLateness.isNegative(), "--allowed-lateness must be >= 0, got " + b.allowedLateness);
         require(!b.outOfOrderness.isNegative(), "--out-of-orderness must be >= 0, got " + b.outOfOrderness);
         require(!b.idleTimeout.isNegative() && !b.idleTimeout.isZero(),
@@ -143,6 +146,11 @@ public final class PipelineConfig implements Serializable {
     }
 
     /** Batching and retries of the {@code metric_windows} writer. */
+    /** The retention the job applies once an hour, or null (the default) to drop nothing. */
+    public Retention retention() {
+        return values.retention;
+    }
+
     public BatchSettings windowsSink() {
         return values.windowsSink;
     }
@@ -178,6 +186,7 @@ public final class PipelineConfig implements Serializable {
                 + ", bounded=" + v.bounded + ", window=" + v.window + ", allowedLateness=" + v.allowedLateness
                 + ", outOfOrderness=" + v.outOfOrderness + ", idleTimeout=" + v.idleTimeout
                 + ", maxFutureSkew=" + v.maxFutureSkew + ", maxEventAge=" + (v.maxEventAge == null ? "none" : v.maxEventAge)
+                + ", retention=" + (v.retention == null ? "none" : v.retention)
                 + ", maxNamesPerService=" + v.maxNamesPerService + ", maxBufferedPartials=" + v.maxBufferedPartials
                 + ", checkpointInterval=" + v.checkpointInterval + ", parallelism=" + v.parallelism
                 + ", windowsSink=" + v.windowsSink + ", alertsSink=" + v.alertsSink + ", redisTimeout="
@@ -208,6 +217,7 @@ public final class PipelineConfig implements Serializable {
         private Duration idleTimeout = Duration.ofSeconds(30);
         private Duration maxFutureSkew = EventTimeLimits.DEFAULT_MAX_FUTURE_SKEW;
         private Duration maxEventAge;
+        private Retention retention;
         private int maxNamesPerService = 2_000;
         private int maxBufferedPartials = AggregationSettings.DEFAULT_MAX_BUFFERED_PARTIALS;
         private Duration checkpointInterval = Duration.ofSeconds(30);
@@ -309,6 +319,12 @@ public final class PipelineConfig implements Serializable {
         }
 
         /** Events stamped further behind the processing clock go to the dead letters; null (default): no limit. */
+        /** Drop partitions past this retention once an hour; null (the default) drops nothing. */
+        public Builder retention(Retention policy) {
+            this.retention = policy;
+            return this;
+        }
+
         public Builder maxEventAge(Duration age) {
             this.maxEventAge = age;
             return this;

@@ -140,6 +140,8 @@ public final class VigilJob {
         }
         return new VigilPipeline.Ports(
                 new OutputPort<>("metric-windows-sink", "PostgreSQL: metric_windows",
+                        new MetricWindowsSink(cfg.postgres(), cfg.windowsSink(), cfg.retention())),
+                new OutputPort<>("rollups-sink", "PostgreSQL: metric_windows_1h, metric_windows_1d",
                         new MetricWindowsSink(cfg.postgres(), cfg.windowsSink())),
                 alerts,
                 new OutputPort<>("dead-letter-sink", "Kafka: " + cfg.deadLetterTopic(), deadLetterSink(cfg)));

@@ -21,22 +21,23 @@ import java.util.List;
  * <pre>
  * input ─► aggregation ─► window rows ─┬─► keyBy(primary key) ─► windows port
  *              │                        └─► alerting ─► alert transitions ─► alerts ports
+ *              ├─► hourly and daily rows ─► keyBy(primary key) ─► rollups port
  *              └─► invalid and late records ─► dead-letters port
  * </pre>
  */
 public final class VigilPipeline {
 
-    /** The pipeline's outputs: where window rows, alert transitions and dead letters go. */
-    public record Ports(OutputPort<MetricWindow> windows, List<OutputPort<AlertEvent>> alerts,
-                        OutputPort<DeadLetter> deadLetters) {
+    /** The pipeline's outputs: where window rows, their hourly and daily rollups, alert transitions and dead letters go. */
+    public record Ports(OutputPort<MetricWindow> windows, OutputPort<MetricWindow> rollups,
+                        List<OutputPort<AlertEvent>> alerts, OutputPort<DeadLetter> deadLetters) {
         public Ports {
             alerts = List.copyOf(alerts);
         }
     }
 
     /** The streams the graph produced, each already connected to its port. */
-    public record Streams(DataStream<MetricWindow> windows, DataStream<AlertEvent> alerts,
-                          DataStream<DeadLetter> deadLetters) {
+    public record Streams(DataStream<MetricWindow> windows, DataStream<MetricWindow> rollups,
+                          DataStream<AlertEvent> alerts, DataStream<DeadLetter> deadLetters) {
     }
 
     private VigilPipeline() {
@@ -55,6 +56,10 @@ public final class VigilPipeline {
                 .keyBy(MetricWindow::primaryKey, TypeInformation.of(String.class))
                 .sinkTo(ports.windows().sink())
                 .uid(ports.windows().uid()).name(ports.windows().name());
+        outputs.rollups()
+                .keyBy(MetricWindow::primaryKey, TypeInformation.of(String.class))
+                .sinkTo(ports.rollups().sink())
+                .uid(ports.rollups().uid()).name(ports.rollups().name());
         outputs.deadLetters()
                 .sinkTo(ports.deadLetters().sink())
                 .uid(ports.deadLetters().uid()).name(ports.deadLetters().name());
@@ -63,6 +68,6 @@ public final class VigilPipeline {
         for (OutputPort<AlertEvent> port : ports.alerts()) {
             alerts.sinkTo(port.sink()).uid(port.uid()).name(port.name());
         }
-        return new Streams(outputs.windows(), alerts, outputs.deadLetters());
+        return new Streams(outputs.windows(), outputs.rollups(), alerts, outputs.deadLetters());
     }
 }

@@ -29,12 +29,20 @@ import java.util.UUID;
 final class InMemoryPipeline {
 
     /** What one run produced, in the order each port received it. */
-    record Result(List<MetricWindow> windowVersions, List<AlertEvent> alerts, List<DeadLetter> deadLetters) {
+    record Result(List<MetricWindow> windowVersions, List<MetricWindow> rollupVersions, List<AlertEvent> alerts,
+                  List<DeadLetter> deadLetters) {
 
         /** The newest version of every row: what an upserting sink would leave in the table. */
         Map<String, MetricWindow> rows() {
             Map<String, MetricWindow> rows = new LinkedHashMap<>();
             windowVersions.forEach(w -> rows.put(Oracle.key(w), w));
+            return rows;
+        }
+
+        /** The newest version of every hourly and daily row, keyed like {@link Oracle#key} plus the period length. */
+        Map<String, MetricWindow> rollups() {
+            Map<String, MetricWindow> rows = new LinkedHashMap<>();
+            rollupVersions.forEach(w -> rows.put(Oracle.key(w) + "+" + (w.windowEnd() - w.windowStart()), w));
             return rows;
         }
     }
@@ -52,6 +60,7 @@ final class InMemoryPipeline {
                       Clock clock) throws Exception {
         String run = UUID.randomUUID().toString();
         CollectingSink<MetricWindow> windows = new CollectingSink<>(run + "/windows");
+        CollectingSink<MetricWindow> rollups = new CollectingSink<>(run + "/rollups");
         CollectingSink<AlertEvent> alerts = new CollectingSink<>(run + "/alerts");
         CollectingSink<DeadLetter> deadLetters = new CollectingSink<>(run + "/dead-letters");
 
@@ -61,10 +70,11 @@ final class InMemoryPipeline {
                 .assignTimestampsAndWatermarks(watermarkAfterEveryEvent(outOfOrderness, clock));
         VigilPipeline.build(source, aggregation, SlaRules.defaults(), new VigilPipeline.Ports(
                 new OutputPort<>("windows", "Collect windows", windows),
+                new OutputPort<>("rollups", "Collect rollups", rollups),
                 List.of(new OutputPort<>("alerts", "Collect alerts", alerts)),
                 new OutputPort<>("dead-letters", "Collect dead letters", deadLetters)));
         env.execute("in-memory pipeline");
-        return new Result(windows.received(), alerts.received(), deadLetters.received());
+        return new Result(windows.received(), rollups.received(), alerts.received(), deadLetters.received());
     }
 
     /**

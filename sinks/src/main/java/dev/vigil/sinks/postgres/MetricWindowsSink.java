@@ -14,15 +14,25 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
  * Callers must route all versions of one row through the same sink subtask (key the stream by the
  * primary key) so that the newest write is the last one.
  *
- * @param url     the database, credentials included
- * @param batches rows per write, flush interval and retries
+ * <p>Rows go to {@code metric_windows}, {@code metric_windows_1h} or {@code metric_windows_1d} by the
+ * length of their window ({@link WindowTable}).
+ *
+ * @param url       the database, credentials included
+ * @param batches   rows per write, flush interval and retries
+ * @param retention applied once an hour by the first subtask, or null (the default) to drop nothing
  */
-public record MetricWindowsSink(PostgresUrl url, BatchSettings batches) implements Sink<MetricWindow> {
+public record MetricWindowsSink(PostgresUrl url, BatchSettings batches, Retention retention) implements Sink<MetricWindow> {
+
+    /** A sink that drops nothing. */
+    public MetricWindowsSink(PostgresUrl url, BatchSettings batches) {
+        this(url, batches, null);
+    }
 
     @Override
     public SinkWriter<MetricWindow> createWriter(WriterInitContext context) {
+        Retention applied = context.getTaskInfo().getIndexOfThisSubtask() == 0 ? retention : null;
         return new MetricWindowsWriter(url.jdbc(), batches.batchSize(), batches.flushInterval().toMillis(),
                 batches.maxRetries(), context.getProcessingTimeService(),
-                context.metricGroup().counter("rowsUpserted"));
+                context.metricGroup().counter("rowsUpserted"), applied);
     }
 }

@@ -62,6 +62,8 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
     private final int maxRetries;
     private final ProcessingTimeService time;
     private final Counter rowsUpserted;
+    /** Applied with the hourly partition upkeep, or null. */
+    private final Retention retention;
 
     /** Primary key → newest row; insertion order kept so a batch is written in arrival order. */
     private final Map<String, MetricWindow> pending = new LinkedHashMap<>();
@@ -74,7 +76,8 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
     private boolean timerSet;
 
     MetricWindowsWriter(String jdbcUrl, int batchSize, long maxDelayMs, int maxRetries, ProcessingTimeService time,
-                        Counter rowsUpserted) {
+                        Counter rowsUpserted, Retention retention) {
+        this.retention = retention;
         this.jdbcUrl = jdbcUrl;
         this.batchSize = batchSize;
         this.maxDelayMs = maxDelayMs;
@@ -157,7 +160,7 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
 
     /**
      * Creates, each in a short transaction of its own, the partitions this batch needs and this writer
-     * has not seen yet, and once an hour the week ahead. A new partition locks its parent table briefly;
+     * has not seen yet, and once an hour the week ahead (and applies the retention, if it has one). A new partition locks its parent table briefly;
      * doing it before the batch keeps that lock out of the COPY's transaction.
      */
     private void ensurePartitions(Connection c) throws SQLException {
@@ -167,6 +170,12 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
                 s.execute("SELECT count(*) FROM vigil_create_partitions_ahead()");
             }
             c.commit();
+            if (retention != null) {
+                for (Retention.Dropped d : retention.apply(c, Instant.ofEpochMilli(now), false)) {
+                    LOG.info("Retention dropped {} ({} rows, all before {})", d.partition(), d.rows(), d.before());
+                    partitions.clear();
+                }
+            }
             aheadCreatedAt = now;
         }
         for (MetricWindow row : pending.values()) {

@@ -31,7 +31,7 @@ class MetricWindowsWriterIT {
         SchemaMigrator.migrate(url);
         SimpleCounter upserted = new SimpleCounter();
         ManualTime time = new ManualTime();
-        MetricWindowsWriter writer = new MetricWindowsWriter(url, 1000, 200, 2, time, upserted);
+        MetricWindowsWriter writer = new MetricWindowsWriter(url, 1000, 200, 2, time, upserted, null);
 
         MetricWindow request = row("request", "api", "GET /users/{id}", T, 100, 0.1 + 0.2,
                 new long[] {1_048_575, 60, 2_097_151, 40});
@@ -69,7 +69,7 @@ class MetricWindowsWriterIT {
     void aFullBatchIsWrittenWithoutWaitingAndAConnectionLostBetweenBatchesIsReplaced(EmbeddedStack stack) throws Exception {
         String url = PostgresUrl.toJdbc(stack.postgres().createDatabase("writer_batches"));
         SchemaMigrator.migrate(url);
-        MetricWindowsWriter writer = new MetricWindowsWriter(url, 3, 200, 2, new ManualTime(), new SimpleCounter());
+        MetricWindowsWriter writer = new MetricWindowsWriter(url, 3, 200, 2, new ManualTime(), new SimpleCounter(), null);
         for (int i = 0; i < 3; i++) {
             writer.write(row("request", "api", "r" + i, T, 1, 1.0, null), null);
         }
