@@ -66,6 +66,7 @@ class RunStateIT {
                     .resolve("savepoints"));
             assertThat(s.count(T0 + 10_000)).as("exact, not more: nothing read twice").isEqualTo(2 * HALF);
             assertThat(s.count(T0)).isEqualTo(HALF);
+            s.assertRollupsExact();
         } finally {
             second.destroy();
             second.waitFor(90, TimeUnit.SECONDS);
@@ -85,6 +86,7 @@ class RunStateIT {
                     .resolve("checkpoints"));
             assertThat(s.count(T0 + 10_000)).isEqualTo(2 * HALF);
             assertThat(s.count(T0)).isEqualTo(HALF);
+            s.assertRollupsExact();
         } finally {
             second.destroy();
             second.waitFor(90, TimeUnit.SECONDS);
@@ -172,9 +174,12 @@ class RunStateIT {
         Process restartWithTheRestOfWindowTwo() throws Exception {
             produce(events(T0 + 15_000, HALF));
             produce(events(T0 + 25_000, 1));          // moves event time past window 2
+            produce(events(T0 + 3_600_000, 1));       // and past the hour: its rollup rows come out
             Process run = start();
             try {
                 awaitCount(T0 + 10_000, 2 * HALF);
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> rollup("metric_windows_1h") > 0);
                 Thread.sleep(1_000);                  // anything read twice would show now
                 return run;
             } catch (RuntimeException | InterruptedException e) {
@@ -204,6 +209,27 @@ class RunStateIT {
         void awaitCount(long windowStart, long expected) {
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                     .until(() -> count(windowStart) >= expected);
+        }
+
+        /** The count of GET /x in the hour (or day) of T0, 0 before its row exists. */
+        long rollup(String table) throws Exception {
+            try (Connection c = DriverManager.getConnection(db);
+                 PreparedStatement ps = c.prepareStatement("select count from " + table
+                         + " where name = 'GET /x' and window_start <= ? and window_end > ?")) {
+                ps.setObject(1, OffsetDateTime.ofInstant(Instant.ofEpochMilli(T0), ZoneOffset.UTC));
+                ps.setObject(2, OffsetDateTime.ofInstant(Instant.ofEpochMilli(T0), ZoneOffset.UTC));
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : 0;
+                }
+            } catch (java.sql.SQLException e) {
+                return 0;
+            }
+        }
+
+        /** The hour and the day so far hold windows 1 to 3 exactly once, across the restart. */
+        void assertRollupsExact() throws Exception {
+            assertThat(rollup("metric_windows_1h")).as("the hour: windows 1, 2 and 3, each once").isEqualTo(3 * HALF + 1);
+            assertThat(rollup("metric_windows_1d")).as("the day so far").isEqualTo(3 * HALF + 1);
         }
 
         long count(long windowStart) throws Exception {
