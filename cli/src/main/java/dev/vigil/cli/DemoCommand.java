@@ -6,6 +6,7 @@ import dev.vigil.demo.SimulatedTraffic;
 import dev.vigil.events.Topics;
 import dev.vigil.jobs.DurationConverter;
 import dev.vigil.jobs.LocalRunner;
+import dev.vigil.jobs.RuleCatalog;
 import dev.vigil.jobs.PipelineConfig;
 import dev.vigil.jobs.VigilJob;
 import dev.vigil.model.AlertEvent;
@@ -133,6 +134,7 @@ final class DemoCommand implements Callable<Integer> {
                 .checkpointInterval(Duration.ofSeconds(10))
                 .parallelism(2)
                 .build();
+        RuleCatalog.publish(cfg.postgres(), cfg.rules());
         StreamExecutionEnvironment env = LocalRunner.environment(cfg, webUiPort);
         VigilJob.assemble(env, cfg);
         job = env.executeAsync("vigil-demo");

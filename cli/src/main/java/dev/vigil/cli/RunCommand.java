@@ -2,6 +2,7 @@ package dev.vigil.cli;
 
 import dev.vigil.jobs.JobOptions;
 import dev.vigil.jobs.LocalRunner;
+import dev.vigil.jobs.RuleCatalog;
 import dev.vigil.jobs.PipelineConfig;
 import dev.vigil.jobs.StateFolder;
 import dev.vigil.sinks.postgres.SchemaMigrator;
@@ -55,6 +56,7 @@ final class RunCommand implements Callable<Integer> {
         PrintStream err = System.err;
         if (cfg.bounded()) {
             SchemaMigrator.migrate(cfg.postgres());
+            RuleCatalog.publish(cfg.postgres(), cfg.rules());
             err.printf("running the pipeline on %s (%s, window %s), bounded ...%n", cfg.kafka(), cfg.eventsTopic(),
                     cfg.window());
             long started = System.nanoTime();
@@ -68,6 +70,7 @@ final class RunCommand implements Callable<Integer> {
         }
         state.claim(cfg);
         SchemaMigrator.migrate(cfg.postgres());
+        RuleCatalog.publish(cfg.postgres(), cfg.rules());
         Optional<Path> restoreFrom = state.newestRestorePoint();
         state.prune(restoreFrom);
         err.println(restoreFrom.map(p -> "restoring state from " + p)

@@ -79,6 +79,7 @@ public final class VigilJob {
         }
         PipelineConfig cfg = command.options.toConfig();
         Preflight.check(cfg); // a missing schema or topic fails the submission, not the running job
+        RuleCatalog.publish(cfg.postgres(), cfg.rules());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, cfg);
         assemble(env, cfg);

@@ -1,6 +1,10 @@
 package dev.vigil.jobs;
 
 import dev.vigil.aggregation.LatencyHistogram;
+import dev.vigil.alerting.SlaRule;
+import dev.vigil.alerting.SlaRules;
+import dev.vigil.model.MetricWindow;
+import dev.vigil.sinks.postgres.MetricWindowsTable;
 import dev.vigil.events.EventType;
 import dev.vigil.events.MetricEvent;
 import dev.vigil.sinks.postgres.SchemaMigrator;
@@ -50,7 +54,7 @@ class AnalystQueriesIT {
     @BeforeAll
     static void run(EmbeddedStack stack) throws Exception {
         queries = sqlBlocks(Path.of("..", "docs", "sql.md"));
-        assertThat(queries).hasSize(5);
+        assertThat(queries).hasSize(9);
 
         // 40 minutes of traffic ending 5 minutes ago, minute windows, a slow route that breaks the SLA.
         long end = Instant.now().minus(5, ChronoUnit.MINUTES).toEpochMilli();
@@ -68,6 +72,7 @@ class AnalystQueriesIT {
         KafkaTestSupport.produceEvents(stack.kafkaBootstrapServers(), "sql.events", events);
         db = stack.postgres().createDatabase("analyst_queries");
         SchemaMigrator.migrate(db);
+        RuleCatalog.publish(dev.vigil.sinks.postgres.PostgresUrl.parse(db), SlaRules.defaults()); // as vigil run does
         LocalRunner.run(PipelineConfig.builder()
                 .kafka(stack.kafkaBootstrapServers())
                 .eventsTopic("sql.events")
@@ -163,6 +168,104 @@ class AnalystQueriesIT {
         assertThat(rows).extracting(row -> row.get("route")).contains("GET /slow");
     }
 
+    @Test
+    void severalQuantilesOfEveryServiceFromTheHourlyRows() throws Exception {
+        List<Map<String, Object>> rows = query(5);
+        List<Map<String, Object>> fromMinutes = query(queries.get(5).replace("metric_windows_1h", "metric_windows"));
+        assertThat(rows).as("the hourly rows answer as the minute rows do").isEqualTo(fromMinutes);
+        Map<String, List<MetricEvent>> byService = group(EventType.REQUEST, e -> e.service());
+        assertThat(rows).hasSize(byService.size());
+        for (Map<String, Object> row : rows) {
+            List<MetricEvent> own = byService.get((String) row.get("service"));
+            assertThat(((Number) row.get("requests")).longValue()).isEqualTo(own.size());
+            for (String column : new String[] {"p50_ms", "p95_ms", "p99_ms"}) {
+                double q = column.equals("p50_ms") ? 0.50 : column.equals("p95_ms") ? 0.95 : 0.99;
+                double exact = exactQuantile(own, q);
+                assertThat((Double) row.get(column)).as(row.get("service") + " " + column).isCloseTo(exact, within(exact * 0.01));
+            }
+        }
+    }
+
+    @Test
+    void oneServicePerUtcDayFromTheDailyRows() throws Exception {
+        List<Map<String, Object>> rows = query(6);
+        Map<String, List<MetricEvent>> byDay = group(EventType.REQUEST, e -> e.service().equals("checkout")
+                ? Instant.ofEpochMilli(e.ts()).atOffset(java.time.ZoneOffset.UTC).toLocalDate().toString() : null);
+        assertThat(rows).extracting(row -> row.get("day").toString()).containsExactlyElementsOf(new TreeMap<>(byDay).keySet());
+        for (Map<String, Object> row : rows) {
+            List<MetricEvent> own = byDay.get(row.get("day").toString());
+            assertThat(((Number) row.get("requests")).longValue()).isEqualTo(own.size());
+            assertThat(((Number) row.get("errors")).longValue()).isEqualTo(own.stream().filter(MetricEvent::error).count());
+            double exact = exactQuantile(own, 0.99);
+            assertThat((Double) row.get("p99_ms")).isCloseTo(exact, within(exact * 0.01));
+        }
+    }
+
+    /** The same judgement the job makes, computed here from the rows and the default rules. */
+    @Test
+    void slaComplianceCountsWhatTheRulesJudgeAndTheAlertsSay() throws Exception {
+        double queriedAfter = System.currentTimeMillis() / 1000.0;
+        List<Map<String, Object>> rows = query(7);
+        double queriedBefore = System.currentTimeMillis() / 1000.0;
+        Map<String, long[]> expected = new TreeMap<>();
+        for (MetricWindow w : MetricWindowsTable.readAll(db)) {
+            for (SlaRule rule : SlaRules.defaults().rules()) {
+                double v = rule.valueOf(w);
+                if (rule.appliesTo(w) && w.count() >= rule.minCount() && !Double.isNaN(v)) {
+                    long[] c = expected.computeIfAbsent(rule.name() + "|" + w.service() + "|" + w.name(), k -> new long[2]);
+                    c[0]++;
+                    c[1] += rule.levelOf(v) != null ? 1 : 0;
+                }
+            }
+        }
+        Map<String, long[]> alerts = new TreeMap<>();
+        Map<String, Double> firingSince = new HashMap<>(); // at the end of the run: firing until now
+        try (Connection c = DriverManager.getConnection(db); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT rule, service, name, event, extract(epoch FROM window_start) AS at FROM alerts ORDER BY window_start")) {
+            while (rs.next()) {
+                String key = rs.getString("rule") + "|" + rs.getString("service") + "|" + rs.getString("name");
+                long[] a = alerts.computeIfAbsent(key, k -> new long[2]);
+                double at = rs.getDouble("at");
+                switch (rs.getString("event")) {
+                    case "firing" -> {
+                        a[1]++;
+                        firingSince.put(key, at);
+                    }
+                    case "resolved" -> a[0] += Math.round((at - firingSince.remove(key)) * 1000);
+                    default -> { }
+                }
+            }
+        }
+        assertThat(alerts).as("the slow route broke its SLA").isNotEmpty();
+        assertThat(expected).as("windows the default rules judge").hasSizeGreaterThan(10);
+        Map<String, Map<String, Object>> byKey = new TreeMap<>();
+        rows.forEach(row -> byKey.put(row.get("rule") + "|" + row.get("service") + "|" + row.get("name"), row));
+        assertThat(byKey.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+        expected.forEach((key, c) -> {
+            Map<String, Object> row = byKey.get(key);
+            assertThat(((Number) row.get("windows_judged")).longValue()).as(key).isEqualTo(c[0]);
+            assertThat(((Number) row.get("windows_breached")).longValue()).as(key).isEqualTo(c[1]);
+            assertThat(((Number) row.get("compliance_pct")).doubleValue()).as(key)
+                    .isCloseTo(100.0 * (c[0] - c[1]) / c[0], within(0.005));
+            long[] a = alerts.getOrDefault(key, new long[2]);
+            assertThat(((Number) row.get("incidents")).longValue()).as(key + " incidents").isEqualTo(a[1]);
+            double seconds = ((Number) row.get("firing_seconds")).doubleValue();
+            Double since = firingSince.get(key);
+            if (since == null) {
+                assertThat(seconds).as(key + " seconds firing").isCloseTo(a[0] / 1000.0, within(0.001));
+            } else {
+                assertThat(seconds).as(key + " seconds firing, the last episode until now")
+                        .isBetween(a[0] / 1000.0 + queriedAfter - since - 0.001, a[0] / 1000.0 + queriedBefore - since + 0.001);
+            }
+        });
+    }
+
+    @Test
+    void retentionOfRecentRowsDropsNothing() throws Exception {
+        assertThat(query(8)).isEmpty();
+        assertThat(MetricWindowsTable.count(db, "true")).isPositive();
+    }
+
     // ----------------------------------------------------------------------------------------------
 
     private static Map<String, List<MetricEvent>> group(EventType type, java.util.function.Function<MetricEvent, String> key) {
@@ -182,8 +285,12 @@ class AnalystQueriesIT {
     }
 
     private static List<Map<String, Object>> query(int index) throws SQLException {
+        return query(queries.get(index));
+    }
+
+    private static List<Map<String, Object>> query(String sql) throws SQLException {
         List<Map<String, Object>> rows = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection(db); ResultSet rs = c.createStatement().executeQuery(queries.get(index))) {
+        try (Connection c = DriverManager.getConnection(db); ResultSet rs = c.createStatement().executeQuery(sql)) {
             ResultSetMetaData meta = rs.getMetaData();
             while (rs.next()) {
                 Map<String, Object> row = new LinkedHashMap<>();
