@@ -62,8 +62,10 @@ BEGIN
         RETURN hist;
     END IF;
     state := state || hist;
-    -- 8192: measured fastest for a day of minute rows (smaller compacts too often, larger copies more).
-    IF cardinality(state) > 8192 THEN
+    -- Compact about every 32 rows: each row copies the state (smaller thresholds compact more often,
+    -- larger ones copy more). Measured on a day of 46-bucket minute rows (32 ms at a fixed 8,192, 17 ms
+    -- now) and 30 days of 594-bucket hourly rows (143 ms, 120 ms now).
+    IF cardinality(state) > greatest(2048, 32 * cardinality(hist)) THEN
         state := latency_hist_compact(state);
     END IF;
     RETURN state;

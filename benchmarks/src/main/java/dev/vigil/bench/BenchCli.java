@@ -1,6 +1,7 @@
 package dev.vigil.bench;
 
 import dev.vigil.bench.pipeline.PipelineBench;
+import dev.vigil.bench.sql.SqlBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,7 +16,8 @@ import java.util.concurrent.Callable;
         name = "vigil bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks. Each prints its measurements and ends with one summary line.",
-        subcommands = {BenchCli.Agent.class, BenchCli.Pipeline.class, BenchCli.Decode.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchCli.Agent.class, BenchCli.Pipeline.class, BenchCli.Decode.class, BenchCli.Sql.class,
+                CommandLine.HelpCommand.class})
 public final class BenchCli implements Runnable {
 
     @CommandLine.Spec
@@ -97,6 +99,44 @@ public final class BenchCli implements Runnable {
         @Override
         public Integer call() throws Exception {
             DecodeBench.run(quick, System.out);
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "sql",
+            mixinStandardHelpOptions = true,
+            description = {
+                "What SQL analysts wait for, on the embedded PostgreSQL 17: fills a database as the job would (one UTC "
+                        + "day of a fleet in minute rows with service rollups, hourly and daily rows, and 30 days of one "
+                        + "more series), then times each query (median of --repeats after a warm-up) and measures a "
+                        + "minute row's bytes on disk. Ends with:",
+                "sql-bench series_30d_1h_p95_ms=<a> fleet_day_p50_p95_p99_ms=<b> series_day_1m_p95_ms=<c> "
+                        + "series_day_1m_3q_ms=<d> series_30d_1m_p95_ms=<e> series_30d_1d_p95_ms=<f> "
+                        + "fleet_day_1h_p50_p95_p99_ms=<g> minute_row_bytes=<h> hist_bytes=<i> buckets_per_row=<j>",
+                "The same question asked of finer and coarser tables must get the same answer, or it fails.",
+                "Takes about 6 minutes with the defaults (filling the fleet's day takes most of it)."
+            })
+    static final class Sql implements Callable<Integer> {
+        @Option(names = "--services", paramLabel = "N", defaultValue = "100", description = "Services of the fleet (default: ${DEFAULT-VALUE}).")
+        int services;
+
+        @Option(names = "--names", paramLabel = "N", defaultValue = "20", description = "Routes per service (default: ${DEFAULT-VALUE}).")
+        int names;
+
+        @Option(names = "--events-per-minute", paramLabel = "N", defaultValue = "50",
+                description = "Mean requests per series and minute (default: ${DEFAULT-VALUE}).")
+        int eventsPerMinute;
+
+        @Option(names = "--repeats", paramLabel = "N", defaultValue = "3", description = "Timed runs of each query (default: ${DEFAULT-VALUE}).")
+        int repeats;
+
+        @Option(names = "--keep", description = "Afterwards, print the database's URL and keep PostgreSQL running until Ctrl-C.")
+        boolean keep;
+
+        @Override
+        public Integer call() throws Exception {
+            SqlBench.run(new SqlBench.Settings(services, names, eventsPerMinute, repeats, keep), System.out);
             return 0;
         }
     }

@@ -9,16 +9,16 @@ import java.time.Instant;
  * for NULL, backslash escapes in text, {@code {v,c,…}} for the histogram array. Doubles are written in
  * Java's shortest round-trip form, which PostgreSQL parses back to the same double.
  */
-final class MetricWindowsCopyFormat {
+public final class MetricWindowsCopyFormat {
 
     /** The columns, in the order {@link #append} writes them. */
-    static final String COLUMNS = "type, service, name, window_start, window_end, count, errors, error_rate, hits, "
+    public static final String COLUMNS = "type, service, name, window_start, window_end, count, errors, error_rate, hits, "
             + "misses, hit_rate, min_ms, mean_ms, p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, max_ms, latency_hist";
 
     private MetricWindowsCopyFormat() {
     }
 
-    static void append(StringBuilder out, MetricWindow w) {
+    public static void append(StringBuilder out, MetricWindow w) {
         text(out, w.type()).append('\t');
         text(out, w.service()).append('\t');
         text(out, w.name()).append('\t');

@@ -1,0 +1,347 @@
+package dev.vigil.bench.sql;
+
+import dev.vigil.aggregation.SeriesKey;
+import dev.vigil.aggregation.SeriesWindow;
+import dev.vigil.aggregation.ToMetricWindow;
+import dev.vigil.aggregation.WindowAccumulator;
+import dev.vigil.events.MetricEvent;
+import dev.vigil.model.MetricWindow;
+import dev.vigil.sinks.postgres.MetricWindowsCopyFormat;
+import dev.vigil.sinks.postgres.SchemaMigrator;
+import dev.vigil.stack.EmbeddedStack;
+import org.postgresql.PGConnection;
+
+import java.io.PrintStream;
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * {@code vigil bench sql}: what SQL analysts wait for, on the embedded PostgreSQL.
+ *
+ * <p>Fills a fresh database the way the job would: one UTC day of a fleet ({@code services} services ×
+ * {@code names} routes, each with about {@code eventsPerMinute} requests a minute, log-normal latencies
+ * whose medians differ by route) in minute rows, with their service rollups ({@code '*'}) and hourly and
+ * daily rollups; and 30 days of one more series. Rows are built by the job's own accumulators
+ * ({@link WindowAccumulator}, {@link ToMetricWindow}) and written with the sink's COPY format, so they
+ * are the rows a run would write. Then times each query (median of {@code repeats} after one warm-up)
+ * and measures what a minute row costs on disk.
+ */
+public final class SqlBench {
+
+    static final long MINUTE = 60_000L;
+    static final long HOUR = 3_600_000L;
+    static final long DAY = 86_400_000L;
+    static final String LONG_SERVICE = "longrun";
+    static final String LONG_NAME = "GET /orders/{id}";
+
+    /**
+     * @param services        services of the fleet
+     * @param names           routes per service (series = services × names)
+     * @param eventsPerMinute mean requests per series and minute
+     * @param repeats         timed runs of each query
+     * @param keep            leave PostgreSQL running afterwards (until Ctrl-C) and print its URL
+     */
+    public record Settings(int services, int names, int eventsPerMinute, int repeats, boolean keep) {
+        public Settings(int services, int names, int eventsPerMinute, int repeats) {
+            this(services, names, eventsPerMinute, repeats, false);
+        }
+
+        public Settings {
+            if (services < 1 || names < 1 || eventsPerMinute < 1 || repeats < 1) {
+                throw new IllegalArgumentException("every setting must be >= 1");
+            }
+        }
+    }
+
+    /** What one run measured; times in milliseconds. */
+    public record Report(double series30dFromHoursMs, double fleetDayServicesMs, double seriesDayFromMinutesMs,
+                         double seriesDayThreeQuantilesMs, double series30dFromMinutesMs, double series30dFromDaysMs,
+                         double fleetDayFromHoursMs, double minuteRowBytes,
+                         double minuteRowHeapBytes, double minuteRowIndexBytes, double histBytes, double bucketsPerRow,
+                         long minuteRows) {
+    }
+
+    private SqlBench() {
+    }
+
+    public static Report run(Settings s, PrintStream out) throws Exception {
+        try (EmbeddedStack stack = EmbeddedStack.builder().start()) {
+            String db = stack.postgres().createDatabase("bench_sql");
+            SchemaMigrator.migrate(db);
+            long day = LocalDate.now(ZoneOffset.UTC).minusDays(2).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+            long longFrom = day - 29 * DAY;
+            try (Connection c = DriverManager.getConnection(db)) {
+                long started = System.nanoTime();
+                partitions(c, longFrom, day + DAY);
+                long rows = fillFleetDay(c, s, day) + fillOneSeries(c, s, longFrom, 30);
+                try (Statement st = c.createStatement()) {
+                    st.execute("ANALYZE");
+                }
+                out.printf("filled %d rows (%d series x 1,440 minutes + rollups, and 30 days of one series) in %.0f s%n",
+                        rows, (long) s.services() * s.names(), (System.nanoTime() - started) / 1e9);
+
+                String oneSeries = " WHERE service = ? AND type = 'request' AND name = ? AND window_start >= ? AND window_start < ?";
+                String p95 = "SELECT latency_quantile(latency_hist, 0.95) FROM ";
+                String threeQ = "SELECT latency_hist_quantiles(latency_merge(latency_hist), ARRAY[0.5, 0.95, 0.99]) FROM ";
+                String fleet = "SELECT service, latency_hist_quantiles(latency_merge(latency_hist), ARRAY[0.5, 0.95, 0.99]) "
+                        + "FROM %s WHERE type = 'request' AND name = '*' AND window_start >= ? AND window_start < ? "
+                        + "GROUP BY service ORDER BY service";
+
+                Timed q1 = time(c, s.repeats(), p95 + "metric_windows_1h" + oneSeries, LONG_SERVICE, LONG_NAME, longFrom, day + DAY);
+                out.printf("p95 of one series over 30 days from metric_windows_1h (720 rows):            %9.1f ms (goal < 50)%n", q1.ms());
+                Timed q1d = time(c, s.repeats(), p95 + "metric_windows_1d" + oneSeries, LONG_SERVICE, LONG_NAME, longFrom, day + DAY);
+                out.printf("  the same from metric_windows_1d (30 rows):                                  %9.1f ms%s%n", q1d.ms(),
+                        same(q1, q1d));
+                Timed q2 = time(c, s.repeats(), fleet.formatted("metric_windows"), day, day + DAY);
+                out.printf("p50/p95/p99 of every service over one day of %d series' minute rows:       %9.1f ms (goal < 2000)%n",
+                        (long) s.services() * s.names(), q2.ms());
+                Timed q2h = time(c, s.repeats(), fleet.formatted("metric_windows_1h"), day, day + DAY);
+                out.printf("  the same from metric_windows_1h:                                            %9.1f ms%s%n", q2h.ms(),
+                        same(q2, q2h));
+                Timed q3 = time(c, s.repeats(), p95 + "metric_windows" + oneSeries, "svc-000", "GET /r00", day, day + DAY);
+                out.printf("p95 of one series over one day from metric_windows (1,440 rows):            %9.1f ms (goal < 20)%n", q3.ms());
+                Timed q3b = time(c, s.repeats(), threeQ + "metric_windows" + oneSeries, "svc-000", "GET /r00", day, day + DAY);
+                out.printf("  p50/p95/p99 of the same in one pass:                                        %9.1f ms%n", q3b.ms());
+                Timed q4 = time(c, s.repeats(), p95 + "metric_windows" + oneSeries, LONG_SERVICE, LONG_NAME, longFrom, day + DAY);
+                out.printf("p95 of one series over 30 days from metric_windows (43,200 rows):           %9.1f ms%s%n", q4.ms(),
+                        same(q1, q4));
+
+                Map<String, Double> size = minuteRowSize(c, day);
+                out.printf("a minute row: %.0f bytes with its indexes (heap %.0f, indexes %.0f); latency_hist %.0f bytes, "
+                                + "%.1f buckets; %d rows in the day's partition%n", size.get("total"), size.get("heap"),
+                        size.get("index"), size.get("hist"), size.get("buckets"), size.get("rows").longValue());
+                Report r = new Report(q1.ms(), q2.ms(), q3.ms(), q3b.ms(), q4.ms(), q1d.ms(), q2h.ms(), size.get("total"),
+                        size.get("heap"), size.get("index"), size.get("hist"), size.get("buckets"), size.get("rows").longValue());
+                out.printf("sql-bench series_30d_1h_p95_ms=%.1f fleet_day_p50_p95_p99_ms=%.1f series_day_1m_p95_ms=%.1f "
+                                + "series_day_1m_3q_ms=%.1f series_30d_1m_p95_ms=%.1f series_30d_1d_p95_ms=%.1f "
+                                + "fleet_day_1h_p50_p95_p99_ms=%.1f minute_row_bytes=%.0f hist_bytes=%.0f buckets_per_row=%.1f%n",
+                        q1.ms(), q2.ms(), q3.ms(), q3b.ms(), q4.ms(), q1d.ms(), q2h.ms(), r.minuteRowBytes(), r.histBytes(),
+                        r.bucketsPerRow());
+                if (s.keep()) {
+                    out.println("postgres=" + db);
+                    out.println("kept running for a look at the data; Ctrl-C stops it");
+                    Thread.sleep(Long.MAX_VALUE);
+                }
+                return r;
+            }
+        }
+    }
+
+    private static void partitions(Connection c, long from, long to) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM vigil_ensure_partitions(?, ?, ?)")) {
+            for (String table : new String[] {"metric_windows", "metric_windows_1h", "metric_windows_1d"}) {
+                ps.setString(1, table);
+                ps.setObject(2, at(from));
+                ps.setObject(3, at(to - 1));
+                ps.execute();
+            }
+        }
+    }
+
+    /** One day of the fleet, minute by minute: routes, service rollups, hours and the day. */
+    private static long fillFleetDay(Connection c, Settings s, long day) throws Exception {
+        Random random = new Random(42);
+        double[][] medians = new double[s.services()][s.names()];
+        for (double[] row : medians) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = 3 * Math.pow(1.6, j % 10) * (0.5 + random.nextDouble()); // 2 ms to about 300 ms
+            }
+        }
+        Copier copier = new Copier(c);
+        Map<String, WindowAccumulator> hours = new HashMap<>();
+        Map<String, WindowAccumulator> days = new HashMap<>();
+        for (long minute = day; minute < day + DAY; minute += MINUTE) {
+            for (int i = 0; i < s.services(); i++) {
+                String service = String.format("svc-%03d", i);
+                WindowAccumulator total = new WindowAccumulator();
+                for (int j = 0; j < s.names(); j++) {
+                    String name = String.format("GET /r%02d", j);
+                    WindowAccumulator acc = minute(random, minute, service, name, medians[i][j], s.eventsPerMinute());
+                    total.merge(acc);
+                    copier.add(row(service, name, minute, MINUTE, acc));
+                    roll(hours, days, service, name, minute, acc);
+                }
+                copier.add(row(service, MetricWindow.ROLLUP_NAME, minute, MINUTE, total));
+                roll(hours, days, service, MetricWindow.ROLLUP_NAME, minute, total);
+            }
+            if ((minute + MINUTE) % HOUR == 0) {
+                flush(copier, hours, HOUR);
+            }
+        }
+        flush(copier, days, DAY);
+        return copier.finish();
+    }
+
+    /** 30 days of one series: minute rows, hours, days. */
+    private static long fillOneSeries(Connection c, Settings s, long from, int daysLong) throws Exception {
+        Random random = new Random(7);
+        Copier copier = new Copier(c);
+        Map<String, WindowAccumulator> hours = new HashMap<>();
+        Map<String, WindowAccumulator> days = new HashMap<>();
+        for (long minute = from; minute < from + daysLong * DAY; minute += MINUTE) {
+            WindowAccumulator acc = minute(random, minute, LONG_SERVICE, LONG_NAME, 40, s.eventsPerMinute());
+            copier.add(row(LONG_SERVICE, LONG_NAME, minute, MINUTE, acc));
+            roll(hours, days, LONG_SERVICE, LONG_NAME, minute, acc);
+            if ((minute + MINUTE) % HOUR == 0) {
+                flush(copier, hours, HOUR);
+            }
+            if ((minute + MINUTE) % DAY == 0) {
+                flush(copier, days, DAY);
+            }
+        }
+        return copier.finish();
+    }
+
+    private static WindowAccumulator minute(Random random, long minute, String service, String name, double medianMs,
+                                            int eventsPerMinute) {
+        WindowAccumulator acc = new WindowAccumulator();
+        int n = Math.max(1, eventsPerMinute / 2 + random.nextInt(eventsPerMinute + 1));
+        for (int k = 0; k < n; k++) {
+            double ms = Math.exp(Math.log(medianMs) + 0.7 * random.nextGaussian());
+            boolean error = random.nextDouble() < 0.01;
+            acc.add(MetricEvent.request(minute + random.nextInt((int) MINUTE), service, name, null,
+                    Math.round(ms * 1e6) / 1e6, error ? 500 : 200, "GET"));
+        }
+        return acc;
+    }
+
+    /** Merges a minute into its hour and day, keyed "service|name|start". */
+    private static void roll(Map<String, WindowAccumulator> hours, Map<String, WindowAccumulator> days, String service,
+                             String name, long minute, WindowAccumulator acc) {
+        hours.computeIfAbsent(service + "|" + name + "|" + (minute - Math.floorMod(minute, HOUR)), k -> new WindowAccumulator()).merge(acc);
+        days.computeIfAbsent(service + "|" + name + "|" + (minute - Math.floorMod(minute, DAY)), k -> new WindowAccumulator()).merge(acc);
+    }
+
+    private static void flush(Copier copier, Map<String, WindowAccumulator> periods, long length) throws Exception {
+        for (Map.Entry<String, WindowAccumulator> e : periods.entrySet()) {
+            String[] key = e.getKey().split("\\|");
+            copier.add(row(key[0], key[1], Long.parseLong(key[2]), length, e.getValue()));
+        }
+        periods.clear();
+    }
+
+    private static MetricWindow row(String service, String name, long start, long length, WindowAccumulator acc) {
+        return ToMetricWindow.toRow(new SeriesWindow(new SeriesKey("request", service, name), start, start + length, acc));
+    }
+
+    /** COPY into the table each row's length names, 20,000 rows at a time. */
+    private static final class Copier {
+        private final Connection c;
+        private final Map<String, StringBuilder> text = new HashMap<>();
+        private final Map<String, Integer> pending = new HashMap<>();
+        private long written;
+
+        Copier(Connection c) {
+            this.c = c;
+        }
+
+        void add(MetricWindow row) throws Exception {
+            long length = row.windowEnd() - row.windowStart();
+            String table = length == HOUR ? "metric_windows_1h" : length == DAY ? "metric_windows_1d" : "metric_windows";
+            MetricWindowsCopyFormat.append(text.computeIfAbsent(table, t -> new StringBuilder(1 << 20)), row);
+            if (pending.merge(table, 1, Integer::sum) >= 20_000) {
+                copy(table);
+            }
+        }
+
+        private void copy(String table) throws Exception {
+            StringBuilder b = text.get(table);
+            written += c.unwrap(PGConnection.class).getCopyAPI().copyIn(
+                    "COPY " + table + " (" + MetricWindowsCopyFormat.COLUMNS + ") FROM STDIN", new StringReader(b.toString()));
+            b.setLength(0);
+            pending.put(table, 0);
+        }
+
+        long finish() throws Exception {
+            for (String table : new ArrayList<>(text.keySet())) {
+                copy(table);
+            }
+            return written;
+        }
+    }
+
+    /** A query's median time and its answer (every row, as text). */
+    record Timed(double ms, List<String> answer) {
+    }
+
+    /** Whether two queries answered the same, in words for the report. */
+    private static String same(Timed a, Timed b) {
+        if (!a.answer().equals(b.answer())) {
+            throw new IllegalStateException("the rollups answered differently: " + a.answer() + " vs " + b.answer());
+        }
+        return " (the same answer)";
+    }
+
+    /** Median milliseconds of {@code repeats} runs after one warm-up. */
+    private static Timed time(Connection c, int repeats, String sql, Object... params) throws SQLException {
+        double[] ms = new double[repeats];
+        List<String> answer = new ArrayList<>();
+        for (int i = -1; i < repeats; i++) {
+            answer.clear();
+            long t0 = System.nanoTime();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int p = 0; p < params.length; p++) {
+                    ps.setObject(p + 1, params[p] instanceof Long l ? at(l) : params[p]);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    int columns = rs.getMetaData().getColumnCount();
+                    while (rs.next()) {
+                        StringBuilder row = new StringBuilder();
+                        for (int k = 1; k <= columns; k++) {
+                            row.append(rs.getString(k)).append(k < columns ? " " : "");
+                        }
+                        answer.add(row.toString());
+                    }
+                }
+            }
+            if (i >= 0) {
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        if (answer.isEmpty() || answer.get(0).equals("null")) {
+            throw new IllegalStateException("no answer from " + sql);
+        }
+        Arrays.sort(ms);
+        return new Timed(ms[repeats / 2], List.copyOf(answer));
+    }
+
+    /** Bytes per row of the fleet day's minute partition: heap (with TOAST) and indexes. */
+    private static Map<String, Double> minuteRowSize(Connection c, long day) throws SQLException {
+        String partition = "metric_windows_p" + Instant.ofEpochMilli(day).atOffset(ZoneOffset.UTC).toLocalDate()
+                .toString().replace("-", "");
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT count(*)::float8 AS rows, pg_table_size('" + partition + "')::float8 AS heap, "
+                        + "pg_indexes_size('" + partition + "')::float8 AS index, avg(pg_column_size(latency_hist)) AS hist, "
+                        + "avg(cardinality(latency_hist)) AS buckets FROM " + partition)) {
+            rs.next();
+            double rows = rs.getDouble("rows");
+            Map<String, Double> m = new HashMap<>();
+            m.put("rows", rows);
+            m.put("heap", rs.getDouble("heap") / rows);
+            m.put("index", rs.getDouble("index") / rows);
+            m.put("total", (rs.getDouble("heap") + rs.getDouble("index")) / rows);
+            m.put("hist", rs.getDouble("hist"));
+            m.put("buckets", rs.getDouble("buckets"));
+            return m;
+        }
+    }
+
+    private static OffsetDateTime at(long epochMs) {
+        return OffsetDateTime.ofInstant(Instant.ofEpochMilli(epochMs), ZoneOffset.UTC);
+    }
+}
