@@ -62,10 +62,11 @@ BEGIN
         RETURN hist;
     END IF;
     state := state || hist;
-    -- Compact about every 32 rows: each row copies the state (smaller thresholds compact more often,
-    -- larger ones copy more). Measured on a day of 46-bucket minute rows (32 ms at a fixed 8,192, 17 ms
-    -- now) and 30 days of 594-bucket hourly rows (143 ms, 120 ms now).
-    IF cardinality(state) > greatest(2048, 32 * cardinality(hist)) THEN
+    -- Compact when the state passes 8,192 numbers or 32 rows' worth: each row copies the state, so a
+    -- smaller threshold compacts (hashes) more often and a larger one copies more. Measured with
+    -- vigil bench sql's data: a day of one series' minute rows (47 buckets each, 897 merged) 50 ms at
+    -- a threshold of 2,048 and 27 ms now; 30 days of its hourly rows (595 buckets each) 124 -> 109 ms.
+    IF cardinality(state) > greatest(8192, 32 * cardinality(hist)) THEN
         state := latency_hist_compact(state);
     END IF;
     RETURN state;
