@@ -21,8 +21,7 @@ import java.util.concurrent.Callable;
 final class AnalystRoleCommand implements Callable<Integer> {
 
     @Option(names = "--postgres", required = true, paramLabel = "URL",
-            description = "PostgreSQL URL of the tables' owner: jdbc:postgresql://HOST:PORT/DB?user=U&password=P "
-                    + "or postgresql://U:P@HOST:PORT/DB")
+            description = OptionText.OWNER_POSTGRES_URL)
     String postgres;
 
     @Option(names = "--role", paramLabel = "NAME", defaultValue = "vigil_analyst",

@@ -29,8 +29,7 @@ import java.util.concurrent.Callable;
 final class RetentionCommand implements Callable<Integer> {
 
     @Option(names = "--postgres", required = true, paramLabel = "URL",
-            description = "PostgreSQL URL of the tables' owner: jdbc:postgresql://HOST:PORT/DB?user=U&password=P "
-                    + "or postgresql://U:P@HOST:PORT/DB")
+            description = OptionText.OWNER_POSTGRES_URL)
     String postgres;
 
     @Option(names = "--dry-run", description = "Print what would be dropped and drop nothing.")

@@ -55,8 +55,7 @@ final class RunCommand implements Callable<Integer> {
         PipelineConfig cfg = options.toConfig();
         PrintStream err = System.err;
         if (cfg.bounded()) {
-            SchemaMigrator.migrate(cfg.postgres());
-            RuleCatalog.publish(cfg.postgres(), cfg.rules());
+            prepareDatabase(cfg);
             err.printf("running the pipeline on %s (%s, window %s), bounded ...%n", cfg.kafka(), cfg.eventsTopic(),
                     cfg.window());
             long started = System.nanoTime();
@@ -69,8 +68,7 @@ final class RunCommand implements Callable<Integer> {
             state.discard();
         }
         state.claim(cfg);
-        SchemaMigrator.migrate(cfg.postgres());
-        RuleCatalog.publish(cfg.postgres(), cfg.rules());
+        prepareDatabase(cfg);
         Optional<Path> restoreFrom = state.newestRestorePoint();
         state.prune(restoreFrom);
         err.println(restoreFrom.map(p -> "restoring state from " + p)
@@ -111,5 +109,11 @@ final class RunCommand implements Callable<Integer> {
             }
         }, "vigil-stop-with-savepoint");
         stopper.start();
+    }
+
+    /** The schema this build writes, and the rules SQL reports judge by ({@code sla_rules}). */
+    private static void prepareDatabase(PipelineConfig cfg) {
+        SchemaMigrator.migrate(cfg.postgres());
+        RuleCatalog.publish(cfg.postgres(), cfg.rules());
     }
 }

@@ -74,12 +74,18 @@ public final class LatencyHistogram {
     /** Adds every count of {@code other} to this one. */
     public void add(LatencyHistogram other) {
         if (other.histogram.getTotalCount() > 0) {
-            if (histogram instanceof IntCountsHistogram
-                    && histogram.getTotalCount() + other.histogram.getTotalCount() > Integer.MAX_VALUE) {
-                // One bucket could pass 2^31 now: switch to long counts before adding, not halfway through.
-                histogram = widened(histogram);
-            }
+            makeRoomFor(other.histogram.getTotalCount());
             histogram.add(other.histogram);
+        }
+    }
+
+    /**
+     * Switches to long counts when {@code more} counts could take one bucket past 2^31: before adding,
+     * never halfway through.
+     */
+    private void makeRoomFor(long more) {
+        if (histogram instanceof IntCountsHistogram && histogram.getTotalCount() + more > Integer.MAX_VALUE) {
+            histogram = widened(histogram);
         }
     }
 
@@ -203,9 +209,7 @@ public final class LatencyHistogram {
         LatencyHistogram h = new LatencyHistogram();
         for (long b : buckets) {
             long count = b & MAX_PACKED_COUNT;
-            if (h.histogram instanceof IntCountsHistogram && h.histogram.getTotalCount() + count > Integer.MAX_VALUE) {
-                h.histogram = widened(h.histogram);
-            }
+            h.makeRoomFor(count);
             h.histogram.recordValueWithCount(bucketUpperNanos(b >>> COUNT_BITS), count);
         }
         return h;

@@ -1,5 +1,6 @@
 package dev.vigil.bench.sql;
 
+import dev.vigil.aggregation.PeriodRollups;
 import dev.vigil.aggregation.SeriesKey;
 import dev.vigil.aggregation.SeriesWindow;
 import dev.vigil.aggregation.ToMetricWindow;
@@ -8,6 +9,7 @@ import dev.vigil.events.MetricEvent;
 import dev.vigil.model.MetricWindow;
 import dev.vigil.sinks.postgres.MetricWindowsCopyFormat;
 import dev.vigil.sinks.postgres.SchemaMigrator;
+import dev.vigil.sinks.postgres.WindowTable;
 import dev.vigil.stack.EmbeddedStack;
 import org.postgresql.PGConnection;
 
@@ -44,8 +46,8 @@ import java.util.Random;
 public final class SqlBench {
 
     static final long MINUTE = 60_000L;
-    static final long HOUR = 3_600_000L;
-    static final long DAY = 86_400_000L;
+    static final long HOUR = PeriodRollups.HOUR_MS;
+    static final long DAY = PeriodRollups.DAY_MS;
     static final String LONG_SERVICE = "longrun";
     static final String LONG_NAME = "GET /orders/{id}";
 
@@ -251,8 +253,7 @@ public final class SqlBench {
         }
 
         void add(MetricWindow row) throws Exception {
-            long length = row.windowEnd() - row.windowStart();
-            String table = length == HOUR ? "metric_windows_1h" : length == DAY ? "metric_windows_1d" : "metric_windows";
+            String table = WindowTable.of(row).table();
             MetricWindowsCopyFormat.append(text.computeIfAbsent(table, t -> new StringBuilder(1 << 20)), row);
             if (pending.merge(table, 1, Integer::sum) >= 20_000) {
                 copy(table);
@@ -322,8 +323,14 @@ public final class SqlBench {
 
     /** Bytes per row of the fleet day's minute partition: heap (with TOAST) and indexes. */
     private static Map<String, Double> minuteRowSize(Connection c, long day) throws SQLException {
-        String partition = "metric_windows_p" + Instant.ofEpochMilli(day).atOffset(ZoneOffset.UTC).toLocalDate()
-                .toString().replace("-", "");
+        String partition;
+        try (PreparedStatement ps = c.prepareStatement("SELECT partition_name FROM vigil_partition_of('metric_windows', ?)")) {
+            ps.setObject(1, at(day));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                partition = rs.getString(1);
+            }
+        }
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
                 "SELECT count(*)::float8 AS rows, pg_table_size('" + partition + "')::float8 AS heap, "
                         + "pg_indexes_size('" + partition + "')::float8 AS index, avg(pg_column_size(latency_hist)) AS hist, "

@@ -71,7 +71,8 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
     /** Partitions this writer knows exist: (table, first day of the partition). */
     private final Set<Map.Entry<WindowTable, LocalDate>> partitions = new HashSet<>();
     private final EnumSet<WindowTable> tablesInBatch = EnumSet.noneOf(WindowTable.class);
-    private long aheadCreatedAt = Long.MIN_VALUE;
+    /** When the partitions ahead (and the retention) are due again; at once for a new writer. */
+    private long upkeepDueAt = Long.MIN_VALUE;
     private Connection connection;
     private boolean timerSet;
 
@@ -165,7 +166,7 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
      */
     private void ensurePartitions(Connection c) throws SQLException {
         long now = time.getCurrentProcessingTime();
-        if (now - aheadCreatedAt >= AHEAD_EVERY_MS || aheadCreatedAt == Long.MIN_VALUE) {
+        if (now >= upkeepDueAt) {
             try (Statement s = c.createStatement()) {
                 s.execute("SELECT count(*) FROM vigil_create_partitions_ahead()");
             }
@@ -176,7 +177,7 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
                     partitions.clear();
                 }
             }
-            aheadCreatedAt = now;
+            upkeepDueAt = now + AHEAD_EVERY_MS;
         }
         for (MetricWindow row : pending.values()) {
             WindowTable table = WindowTable.of(row);
