@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.dashboard.DashboardServer;
 import dev.vigil.demo.DemoTimeline;
 import dev.vigil.demo.Incident;
 import dev.vigil.demo.SimulatedTraffic;
@@ -10,6 +11,7 @@ import dev.vigil.jobs.RuleCatalog;
 import dev.vigil.jobs.PipelineConfig;
 import dev.vigil.jobs.VigilJob;
 import dev.vigil.model.AlertEvent;
+import dev.vigil.sinks.postgres.PostgresUrl;
 import dev.vigil.sinks.redis.AlertPayload;
 import dev.vigil.sinks.redis.AlertChannels;
 import dev.vigil.sinks.redis.AlertSubscription;
@@ -68,6 +70,7 @@ final class DemoCommand implements Callable<Integer> {
     private volatile SimulatedTraffic traffic;
     private volatile JobClient job;
     private volatile AlertSubscription subscription;
+    private volatile DashboardServer dashboard;
 
     @Override
     public Integer call() throws Exception {
@@ -84,9 +87,16 @@ final class DemoCommand implements Callable<Integer> {
 
         int webUiPort = Ports.orFree(0);
         startJob(webUiPort);
+        dashboard = DashboardServer.builder()
+                .postgres(PostgresUrl.parse(stack.postgresJdbcUrl()))
+                .redis(RedisUrl.parse(stack.redisUrl()))
+                .port(0)
+                .build()
+                .start();
         out.println();
         out.println(LocalStack.connectionLines(stack));
         out.println("Flink web UI: http://localhost:" + webUiPort);
+        out.println("dashboard=" + dashboard.url());
         out.println();
 
         subscribe(out);
@@ -102,6 +112,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println();
             out.println("The stack keeps running (--keep); Ctrl-C stops it:");
             out.println(LocalStack.connectionLines(stack));
+            out.println("dashboard=" + dashboard.url());
             out.flush();
             new CountDownLatch(1).await(); // until Ctrl-C: the hook stops the stack
         }
@@ -239,6 +250,9 @@ final class DemoCommand implements Callable<Integer> {
             }
         } catch (Exception ignored) {
             // shutting down
+        }
+        if (dashboard != null) {
+            dashboard.close();
         }
         try {
             if (job != null) {

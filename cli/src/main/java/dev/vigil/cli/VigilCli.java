@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             MigrateCommand.class,
             AnalystRoleCommand.class,
             RetentionCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class VigilCli implements Runnable {

@@ -182,8 +182,16 @@ public final class JobOptions {
                 .build();
     }
 
-    /** The first line of {@code file}, else the environment variable, else null. */
     private String secret(java.nio.file.Path file, String option, String variable) {
+        return secret(file, option, variable, environment);
+    }
+
+    /**
+     * A password as every command takes one: the first line of {@code file} (its {@code option}), else the
+     * environment variable, else null.
+     */
+    public static String secret(java.nio.file.Path file, String option, String variable,
+                                java.util.function.UnaryOperator<String> environment) {
         if (file != null) {
             return readSecretFile(file, option);
         }

@@ -1,6 +1,12 @@
 package dev.vigil.sinks.redis;
 
-/** The Redis names alert subscribers rely on. */
+import dev.vigil.model.AlertEvent;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.XAddParams;
+
+import java.util.Map;
+
+/** The Redis names alert subscribers rely on, and the one way an alert is published on them. */
 public final class AlertChannels {
     /** Every alert, as JSON. */
     public static final String ALL = "vigil:alerts";
@@ -8,6 +14,8 @@ public final class AlertChannels {
     public static final String SERVICE_PREFIX = "vigil:alerts:";
     /** The capped stream a subscriber that was away reads to catch up. */
     public static final String STREAM = "vigil:alerts:stream";
+    /** The field of a stream entry that holds the alert's JSON payload. */
+    public static final String STREAM_FIELD = "alert";
     /** Entries the stream keeps, approximately. */
     public static final long STREAM_MAX_LENGTH = 10_000;
 
@@ -16,5 +24,16 @@ public final class AlertChannels {
 
     public static String forService(String service) {
         return SERVICE_PREFIX + service;
+    }
+
+    /**
+     * Publishes one alert transition: the stream first (it is what a subscriber that was away catches
+     * up from), then the channel of every alert and the service's channel.
+     */
+    public static void publish(UnifiedJedis redis, AlertEvent alert) {
+        String json = AlertPayload.toJson(alert);
+        redis.xadd(STREAM, XAddParams.xAddParams().maxLen(STREAM_MAX_LENGTH).approximateTrimming(), Map.of(STREAM_FIELD, json));
+        redis.publish(ALL, json);
+        redis.publish(forService(alert.service()), json);
     }
 }

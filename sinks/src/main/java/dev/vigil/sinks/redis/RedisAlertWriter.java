@@ -7,7 +7,6 @@ import org.apache.flink.metrics.MetricGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.params.XAddParams;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,7 +89,7 @@ final class RedisAlertWriter implements StatefulSinkWriter<AlertEvent, String> {
                 continue;
             }
             try {
-                publish(next);
+                AlertChannels.publish(redis, next);
                 published.inc();
                 if (redisDown) {
                     LOG.info("Redis is reachable again; publishing alerts");
@@ -105,15 +104,6 @@ final class RedisAlertWriter implements StatefulSinkWriter<AlertEvent, String> {
                 backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
             }
         }
-    }
-
-    private void publish(AlertEvent alert) {
-        String json = AlertPayload.toJson(alert);
-        // Stream first: it is what a subscriber that was away catches up from.
-        redis.xadd(AlertChannels.STREAM, XAddParams.xAddParams().maxLen(AlertChannels.STREAM_MAX_LENGTH).approximateTrimming(),
-                Map.of("alert", json));
-        redis.publish(AlertChannels.ALL, json);
-        redis.publish(AlertChannels.forService(alert.service()), json);
     }
 
     private void warn(RuntimeException e) {

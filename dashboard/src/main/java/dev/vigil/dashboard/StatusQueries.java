@@ -1,0 +1,546 @@
+package dev.vigil.dashboard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import javax.sql.DataSource;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The API's questions in SQL, over the job's tables, read-only. Every value a request carries is a bind
+ * parameter; the SQL text is built from the constant fragments below only.
+ *
+ * <p><b>Which rows answer</b>: a range is read from the job's window rows ({@code metric_windows}) at its
+ * edges and from the hourly rollups ({@code metric_windows_1h}) for the whole UTC hours inside it that
+ * the job has already rolled up. The two agree exactly (an hourly row is the merge of its windows), so
+ * this only changes the cost: a day of a service is 24 hourly rows, not 1,440 window rows. Histograms
+ * are merged with {@code latency_merge} and read once for p50, p95 and p99; percentiles are never averaged.
+ */
+public final class StatusQueries {
+
+    static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    private static final Duration HOUR = Duration.ofHours(1);
+    /** History answers stop here; the response says when it was cut. */
+    static final int MAX_ALERTS = 1_000;
+
+    private static final String COLUMNS = "type, service, name, window_start, window_end, count, errors, hits, misses, latency_hist";
+    private static final String QUANTILES = "latency_hist_quantiles(latency_merge(latency_hist), ARRAY[0.5, 0.95, 0.99])";
+
+    /** The latest transition of every alert series (rule, type, service, name); active unless it resolved. */
+    private static final String LATEST_TRANSITIONS = """
+            SELECT DISTINCT ON (rule, type, service, name) *
+            FROM alerts
+            WHERE (?::text IS NULL OR service = ?)
+            ORDER BY rule, type, service, name, window_start DESC, recorded_at DESC""";
+
+    private final DataSource db;
+
+    public StatusQueries(DataSource db) {
+        this.db = db;
+    }
+
+    /** GET /api/services: every (service, type) with windows in the range or an active alert. */
+    public ObjectNode services(TimeRange range) throws SQLException {
+        Map<String, ObjectNode> byKey = new LinkedHashMap<>();
+        try (Connection c = db.getConnection()) {
+            Split split = split(c, range, true);
+            String sql = "WITH w AS (" + split.rows("name = '*'") + ")\n"
+                    + "SELECT type, service, sum(count) AS events, sum(errors) AS errors, sum(hits) AS hits, sum(misses) AS misses, "
+                    + QUANTILES + " AS q FROM w GROUP BY type, service ORDER BY service, type";
+            try (PreparedStatement st = c.prepareStatement(sql)) {
+                split.bind(st, 1, 0);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        ObjectNode s = JSON.objectNode();
+                        s.put("service", rs.getString("service"));
+                        s.put("type", rs.getString("type"));
+                        totals(s, rs);
+                        quantiles(s, rs.getArray("q"));
+                        s.put("state", "ok");
+                        s.put("active_alerts", 0);
+                        byKey.put(rs.getString("type") + "\u0000" + rs.getString("service"), s);
+                    }
+                }
+            }
+            for (ObjectNode alert : activeAlerts(c, null)) {
+                String key = alert.get("type").asText() + "\u0000" + alert.get("service").asText();
+                ObjectNode s = byKey.computeIfAbsent(key, k -> {
+                    ObjectNode quiet = JSON.objectNode(); // firing, but no windows in the range: still shown
+                    quiet.put("service", alert.get("service").asText());
+                    quiet.put("type", alert.get("type").asText());
+                    quiet.put("events", 0);
+                    quiet.put("errors", 0);
+                    quiet.putNull("error_rate");
+                    for (String f : new String[] {"p50_ms", "p95_ms", "p99_ms", "hits", "misses", "hit_rate"}) {
+                        quiet.putNull(f);
+                    }
+                    quiet.put("state", "ok");
+                    quiet.put("active_alerts", 0);
+                    return quiet;
+                });
+                s.put("active_alerts", s.get("active_alerts").asInt() + 1);
+                s.put("state", worse(s.get("state").asText(), alert.get("severity").asText()));
+            }
+        }
+        List<ObjectNode> services = new ArrayList<>(byKey.values());
+        services.sort((a, b) -> {
+            int byService = a.get("service").asText().compareTo(b.get("service").asText());
+            return byService != 0 ? byService : a.get("type").asText().compareTo(b.get("type").asText());
+        });
+        ObjectNode out = JSON.objectNode();
+        range(out, range);
+        out.putArray("services").addAll(services);
+        return out;
+    }
+
+    /** GET /api/names: the series (names) of one service and type with windows in the range, busiest first. */
+    public ObjectNode names(String service, String type, TimeRange range) throws SQLException {
+        ObjectNode out = JSON.objectNode();
+        out.put("service", service);
+        out.put("type", type);
+        range(out, range);
+        ArrayNode names = out.putArray("names");
+        try (Connection c = db.getConnection()) {
+            requireService(c, service);
+            Split split = split(c, range, true);
+            String sql = "WITH w AS (" + split.rows("type = ? AND service = ?") + ")\n"
+                    + "SELECT name, sum(count) AS events FROM w GROUP BY name ORDER BY (name <> '*'), events DESC, name";
+            try (PreparedStatement st = c.prepareStatement(sql)) {
+                split.bind(st, 1, 2, type, service);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        names.addObject().put("name", rs.getString("name")).put("events", rs.getLong("events"));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** GET /api/series: one series over the range in at most {@link SeriesResolution#MAX_POINTS} points. */
+    public ObjectNode series(String service, String type, String name, TimeRange range) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            requireService(c, service);
+            Duration window = windowLength(c, type, service, name);
+            SeriesResolution resolution = SeriesResolution.of(range.length(), window);
+            Split split = split(c, range, resolution.fromHourlyRollups());
+            String sql = "WITH w AS (" + split.rows("type = ? AND service = ? AND name = ?") + ")\n"
+                    + "SELECT date_bin(? * interval '1 second', window_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS t, "
+                    + "sum(count) AS events, sum(errors) AS errors, sum(hits) AS hits, sum(misses) AS misses, "
+                    + QUANTILES + " AS q FROM w GROUP BY 1 ORDER BY 1";
+            ObjectNode out = JSON.objectNode();
+            out.put("service", service);
+            out.put("type", type);
+            out.put("name", name);
+            range(out, range);
+            out.put("step_seconds", resolution.step().toSeconds());
+            out.put("window_seconds", window.toSeconds());
+            ObjectNode points = out.putObject("points");
+            ArrayNode t = points.putArray("t");
+            ArrayNode count = points.putArray("count");
+            ArrayNode errors = points.putArray("errors");
+            ArrayNode errorRate = points.putArray("error_rate");
+            ArrayNode p50 = points.putArray("p50_ms");
+            ArrayNode p95 = points.putArray("p95_ms");
+            ArrayNode p99 = points.putArray("p99_ms");
+            ArrayNode hitRate = points.putArray("hit_rate");
+            try (PreparedStatement st = c.prepareStatement(sql)) {
+                int next = split.bind(st, 1, 3, type, service, name);
+                st.setLong(next, resolution.step().toSeconds());
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        ObjectNode row = JSON.objectNode();
+                        totals(row, rs);
+                        quantiles(row, rs.getArray("q"));
+                        t.add(rs.getTimestamp("t").toInstant().toString());
+                        count.add(row.get("events"));
+                        errors.add(row.get("errors"));
+                        errorRate.add(row.get("error_rate"));
+                        p50.add(row.get("p50_ms"));
+                        p95.add(row.get("p95_ms"));
+                        p99.add(row.get("p99_ms"));
+                        hitRate.add(row.get("hit_rate"));
+                    }
+                }
+            }
+            if (t.isEmpty() && !seriesExists(c, type, service, name)) {
+                throw ApiException.notFound("service " + Parameters.quote(service) + " has no " + type
+                        + " series named " + Parameters.quote(name));
+            }
+            out.set("rules", rulesOf(c, type, service, name));
+            return out;
+        }
+    }
+
+    /**
+     * GET /api/sla: per rule and series of one service, the newest window's value against the thresholds,
+     * the alert state, and compliance over the range (sla_compliance).
+     */
+    public ObjectNode sla(String service, TimeRange range) throws SQLException {
+        String sql = """
+                SELECT c.rule, c.type, c.name, r.metric, r.comparison, r.warning, r.critical, r.active,
+                       c.windows_judged, c.windows_breached, c.windows_critical, c.compliance_pct, c.firing_seconds, c.incidents,
+                       cur.window_end AS value_window_end, cur.value,
+                       a.event AS alert_event, a.severity AS alert_severity, a.started_at AS alert_started_at
+                FROM sla_compliance(?, ?, NULL, ?) c
+                JOIN sla_rules r ON r.rule = c.rule
+                LEFT JOIN LATERAL (
+                    SELECT w.window_end, vigil_metric_value(w, r.metric) AS value
+                    FROM metric_windows w
+                    WHERE w.type = c.type AND w.service = ? AND w.name = c.name AND w.window_start < ? AND w.count >= r.min_count
+                    ORDER BY w.window_start DESC LIMIT 1) cur ON true
+                LEFT JOIN LATERAL (
+                    SELECT a.event, a.severity, a.started_at
+                    FROM alerts a
+                    WHERE a.rule = c.rule AND a.type = c.type AND a.service = ? AND a.name = c.name
+                    ORDER BY a.window_start DESC, a.recorded_at DESC LIMIT 1) a ON true
+                ORDER BY c.type, c.rule, (c.name <> '*'), c.name""";
+        ObjectNode out = JSON.objectNode();
+        out.put("service", service);
+        range(out, range);
+        ArrayNode rules = out.putArray("rules");
+        try (Connection c = db.getConnection()) {
+            requireService(c, service);
+            try (PreparedStatement st = c.prepareStatement(sql)) {
+                bind(st, 1, range.from(), range.to(), service, service, range.to(), service);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        ObjectNode r = rules.addObject();
+                        r.put("rule", rs.getString("rule"));
+                        r.put("type", rs.getString("type"));
+                        r.put("name", rs.getString("name"));
+                        r.put("metric", rs.getString("metric"));
+                        r.put("comparison", rs.getString("comparison"));
+                        r.put("warning", rs.getDouble("warning"));
+                        r.put("critical", rs.getDouble("critical"));
+                        r.put("active", rs.getBoolean("active"));
+                        Double value = nullableDouble(rs, "value");
+                        r.put("value", value);
+                        r.put("value_window_end", iso(rs.getTimestamp("value_window_end")));
+                        r.put("value_state", value == null ? null : judge(value, rs.getString("comparison"),
+                                rs.getDouble("warning"), rs.getDouble("critical")));
+                        String event = rs.getString("alert_event");
+                        boolean firing = event != null && !event.equals("resolved");
+                        r.put("alert_state", firing ? rs.getString("alert_severity") : "ok");
+                        r.put("alert_since", firing ? iso(rs.getTimestamp("alert_started_at")) : null);
+                        r.put("windows_judged", rs.getLong("windows_judged"));
+                        r.put("windows_breached", rs.getLong("windows_breached"));
+                        r.put("windows_critical", rs.getLong("windows_critical"));
+                        r.put("compliance_pct", nullableDouble(rs, "compliance_pct"));
+                        r.put("firing_seconds", rs.getDouble("firing_seconds"));
+                        r.put("incidents", rs.getLong("incidents"));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** GET /api/alerts?state=active: the alert series whose latest transition is not a resolution. */
+    public ObjectNode activeAlerts(String service) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            if (service != null) {
+                requireService(c, service);
+            }
+            ObjectNode out = JSON.objectNode();
+            out.put("state", "active");
+            out.putArray("alerts").addAll(activeAlerts(c, service));
+            return out;
+        }
+    }
+
+    /** GET /api/alerts?state=all: every transition whose window overlaps the range, newest first. */
+    public ObjectNode alertHistory(String service, TimeRange range) throws SQLException {
+        String sql = "SELECT * FROM alerts WHERE window_end > ? AND window_start < ? AND (?::text IS NULL OR service = ?) "
+                + "ORDER BY window_start DESC, recorded_at DESC, alert_id LIMIT " + (MAX_ALERTS + 1);
+        try (Connection c = db.getConnection()) {
+            if (service != null) {
+                requireService(c, service);
+            }
+            ObjectNode out = JSON.objectNode();
+            out.put("state", "all");
+            range(out, range);
+            ArrayNode alerts = out.putArray("alerts");
+            try (PreparedStatement st = c.prepareStatement(sql)) {
+                bind(st, 1, range.from(), range.to(), service, service);
+                try (ResultSet rs = st.executeQuery()) {
+                    boolean truncated = false;
+                    while (rs.next()) {
+                        if (alerts.size() == MAX_ALERTS) {
+                            truncated = true;
+                            break;
+                        }
+                        alerts.add(alert(rs));
+                    }
+                    out.put("truncated", truncated);
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Whether PostgreSQL answers, and how fast (GET /api/health). */
+    public long pingMillis() throws SQLException {
+        long start = System.nanoTime();
+        try (Connection c = db.getConnection(); PreparedStatement st = c.prepareStatement("SELECT 1"); ResultSet rs = st.executeQuery()) {
+            rs.next();
+        }
+        return Duration.ofNanos(System.nanoTime() - start).toMillis();
+    }
+
+    /**
+     * What {@code vigil serve} needs of the schema (v6: rollups, sla_rules, vigil_rule_applies); null when
+     * all there, else what is missing.
+     */
+    public String missingSchema() throws SQLException {
+        String sql = "SELECT to_regclass('metric_windows_1h') IS NOT NULL AND to_regclass('sla_rules') IS NOT NULL "
+                + "AND to_regclass('alerts') IS NOT NULL AND to_regprocedure('vigil_rule_applies(sla_rules, text, text)') IS NOT NULL";
+        try (Connection c = db.getConnection(); PreparedStatement st = c.prepareStatement(sql); ResultSet rs = st.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1) ? null : "the database has no Vigil schema v6 (tables metric_windows_1h, sla_rules, alerts)";
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private List<ObjectNode> activeAlerts(Connection c, String service) throws SQLException {
+        List<ObjectNode> active = new ArrayList<>();
+        try (PreparedStatement st = c.prepareStatement(LATEST_TRANSITIONS)) {
+            bind(st, 1, service, service);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    if (!rs.getString("event").equals("resolved")) {
+                        active.add(alert(rs));
+                    }
+                }
+            }
+        }
+        active.sort((a, b) -> {
+            int bySeverity = Boolean.compare(!"critical".equals(a.get("severity").asText()), !"critical".equals(b.get("severity").asText()));
+            return bySeverity != 0 ? bySeverity : b.get("started_at").asText().compareTo(a.get("started_at").asText());
+        });
+        return active;
+    }
+
+    private static ObjectNode alert(ResultSet rs) throws SQLException {
+        ObjectNode a = JSON.objectNode();
+        a.put("alert_id", rs.getString("alert_id"));
+        a.put("event", rs.getString("event"));
+        a.put("rule", rs.getString("rule"));
+        a.put("severity", rs.getString("severity"));
+        a.put("type", rs.getString("type"));
+        a.put("service", rs.getString("service"));
+        a.put("name", rs.getString("name"));
+        a.put("metric", rs.getString("metric"));
+        a.put("value", nullableDouble(rs, "value"));
+        a.put("threshold", nullableDouble(rs, "threshold"));
+        a.put("window_start", iso(rs.getTimestamp("window_start")));
+        a.put("window_end", iso(rs.getTimestamp("window_end")));
+        a.put("started_at", iso(rs.getTimestamp("started_at")));
+        a.put("summary", rs.getString("summary"));
+        a.put("recorded_at", iso(rs.getTimestamp("recorded_at")));
+        return a;
+    }
+
+    private static ArrayNode rulesOf(Connection c, String type, String service, String name) throws SQLException {
+        String sql = "SELECT rule, metric, comparison, warning, critical FROM sla_rules r "
+                + "WHERE r.active AND r.type = ? AND vigil_rule_applies(r, ?, ?) ORDER BY rule";
+        ArrayNode rules = JSON.arrayNode();
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            bind(st, 1, type, service, name);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    rules.addObject()
+                            .put("rule", rs.getString("rule"))
+                            .put("metric", rs.getString("metric"))
+                            .put("comparison", rs.getString("comparison"))
+                            .put("warning", rs.getDouble("warning"))
+                            .put("critical", rs.getDouble("critical"));
+                }
+            }
+        }
+        return rules;
+    }
+
+    private static void requireService(Connection c, String service) throws SQLException {
+        String sql = """
+                SELECT EXISTS (SELECT 1 FROM metric_windows_1d WHERE type = ANY (ARRAY['request', 'query', 'cache', 'scraper']) AND service = ?)
+                    OR EXISTS (SELECT 1 FROM metric_windows_1h WHERE type = ANY (ARRAY['request', 'query', 'cache', 'scraper']) AND service = ?)
+                    OR EXISTS (SELECT 1 FROM metric_windows WHERE type = ANY (ARRAY['request', 'query', 'cache', 'scraper']) AND service = ?)
+                    OR EXISTS (SELECT 1 FROM alerts WHERE service = ?)""";
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            bind(st, 1, service, service, service, service);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    throw ApiException.notFound("unknown service " + Parameters.quote(service) + ": Vigil has no windows or alerts of it");
+                }
+            }
+        }
+    }
+
+    private static boolean seriesExists(Connection c, String type, String service, String name) throws SQLException {
+        String sql = "SELECT EXISTS (SELECT 1 FROM metric_windows_1d WHERE type = ? AND service = ? AND name = ?) "
+                + "OR EXISTS (SELECT 1 FROM metric_windows WHERE type = ? AND service = ? AND name = ?)";
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            bind(st, 1, type, service, name, type, service, name);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** The job's window length, read off the series' newest row (the job's window is configurable). */
+    private static Duration windowLength(Connection c, String type, String service, String name) throws SQLException {
+        String sql = "SELECT extract(epoch FROM window_end - window_start) FROM metric_windows "
+                + "WHERE type = ? AND service = ? AND name = ? ORDER BY window_start DESC LIMIT 1";
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            bind(st, 1, type, service, name);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? Duration.ofMillis(Math.round(rs.getDouble(1) * 1000)) : Duration.ofMinutes(1);
+            }
+        }
+    }
+
+    /**
+     * Splits a range into window rows at its edges and the hourly rollups for the whole hours between,
+     * as far as the job has rolled them up (an hour's rows are written when the event time passes its
+     * end; until then its windows answer).
+     */
+    private static Split split(Connection c, TimeRange range, boolean useHourly) throws SQLException {
+        Instant hourFrom = ceilHour(range.from());
+        Instant hourTo = range.to().truncatedTo(ChronoUnit.HOURS);
+        if (!useHourly || !hourFrom.isBefore(hourTo)) {
+            return new Split(range, range.to(), range.to());
+        }
+        try (PreparedStatement st = c.prepareStatement(
+                "SELECT max(window_end) FROM metric_windows_1h WHERE window_start >= ? AND window_start < ?")) {
+            bind(st, 1, hourFrom, hourTo);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                Timestamp rolledUp = rs.getTimestamp(1);
+                if (rolledUp == null) {
+                    return new Split(range, range.to(), range.to());
+                }
+                Instant through = rolledUp.toInstant().isBefore(hourTo) ? rolledUp.toInstant() : hourTo;
+                return new Split(range, hourFrom, through);
+            }
+        }
+    }
+
+    private static Instant ceilHour(Instant t) {
+        Instant floor = t.truncatedTo(ChronoUnit.HOURS);
+        return floor.equals(t) ? t : floor.plus(HOUR);
+    }
+
+    /** Window rows in [from, hourFrom) and [hourTo, to), hourly rows in [hourFrom, hourTo). */
+    private record Split(TimeRange range, Instant hourFrom, Instant hourTo) {
+        String rows(String filter) {
+            return "SELECT " + COLUMNS + " FROM metric_windows WHERE window_start >= ? AND window_start < ? AND " + filter
+                    + "\n UNION ALL SELECT " + COLUMNS + " FROM metric_windows WHERE window_start >= ? AND window_start < ? AND " + filter
+                    + "\n UNION ALL SELECT " + COLUMNS + " FROM metric_windows_1h WHERE window_start >= ? AND window_start < ? AND " + filter;
+        }
+
+        /** Binds the three branches' range and filter values from {@code index}; returns the next index. */
+        int bind(PreparedStatement st, int index, int filterCount, Object... filter) throws SQLException {
+            Instant[][] branches = {{range.from(), hourFrom}, {hourTo, range.to()}, {hourFrom, hourTo}};
+            for (Instant[] b : branches) {
+                index = StatusQueries.bind(st, index, b[0], b[1]);
+                for (int i = 0; i < filterCount; i++) {
+                    index = StatusQueries.bind(st, index, filter[i]);
+                }
+            }
+            return index;
+        }
+    }
+
+    private static int bind(PreparedStatement st, int index, Object... values) throws SQLException {
+        for (Object v : values) {
+            if (v instanceof Instant t) {
+                st.setTimestamp(index++, Timestamp.from(t));
+            } else if (v == null) {
+                st.setNull(index++, java.sql.Types.VARCHAR);
+            } else {
+                st.setString(index++, v.toString());
+            }
+        }
+        return index;
+    }
+
+    private static void totals(ObjectNode s, ResultSet rs) throws SQLException {
+        long events = rs.getLong("events");
+        long errors = rs.getLong("errors");
+        s.put("events", events);
+        s.put("errors", errors);
+        s.put("error_rate", events == 0 ? null : (double) errors / events);
+        Long hits = nullableLong(rs, "hits");
+        Long misses = nullableLong(rs, "misses");
+        s.put("hits", hits);
+        s.put("misses", misses);
+        s.put("hit_rate", hits == null || misses == null || hits + misses == 0 ? null : (double) hits / (hits + misses));
+    }
+
+    private static void quantiles(ObjectNode s, Array array) throws SQLException {
+        Double[] q = array == null ? null : (Double[]) array.getArray();
+        String[] fields = {"p50_ms", "p95_ms", "p99_ms"};
+        for (int i = 0; i < fields.length; i++) {
+            s.put(fields[i], q == null ? null : q[i]);
+        }
+    }
+
+    private static void range(ObjectNode out, TimeRange range) {
+        out.put("from", range.from().toString());
+        out.put("to", range.to().toString());
+    }
+
+    /** ok, warning or critical: how a value stands against a rule's thresholds ({@code >} or {@code <}). */
+    static String judge(double value, String comparison, double warning, double critical) {
+        boolean above = comparison.equals(">");
+        if (above ? value > critical : value < critical) {
+            return "critical";
+        }
+        return (above ? value > warning : value < warning) ? "warning" : "ok";
+    }
+
+    private static String worse(String a, String b) {
+        return a.equals("critical") || b.equals("critical") ? "critical" : a.equals("warning") || b.equals("warning") ? "warning" : "ok";
+    }
+
+    private static String iso(Timestamp t) {
+        return t == null ? null : t.toInstant().toString();
+    }
+
+    private static Double nullableDouble(ResultSet rs, String column) throws SQLException {
+        double v = rs.getDouble(column);
+        return rs.wasNull() || !Double.isFinite(v) ? null : v;
+    }
+
+    private static Long nullableLong(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    static String write(ObjectMapper mapper, JsonNode node) {
+        try {
+            return mapper.writeValueAsString(node);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
