@@ -22,6 +22,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import dev.vigil.sinks.postgres.PostgresUrl;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import dev.vigil.dashboard.DashboardServer;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -75,7 +81,7 @@ public final class SqlBench {
                          double seriesDayThreeQuantilesMs, double series30dFromMinutesMs, double series30dFromDaysMs,
                          double fleetDayFromHoursMs, double minuteRowBytes,
                          double minuteRowHeapBytes, double minuteRowIndexBytes, double histBytes, double bucketsPerRow,
-                         long minuteRows) {
+                         long minuteRows, double serveStartMs, double serveServicesDayMs) {
     }
 
     private SqlBench() {
@@ -127,13 +133,18 @@ public final class SqlBench {
                 out.printf("a minute row: %.0f bytes with its indexes (heap %.0f, indexes %.0f); latency_hist %.0f bytes, "
                                 + "%.1f buckets; %d rows in the day's partition%n", size.get("total"), size.get("heap"),
                         size.get("index"), size.get("hist"), size.get("buckets"), size.get("rows").longValue());
+                double[] serve = serve(db, s, day);
+                out.printf("vigil serve: started in %.0f ms; /api/services over the day of %d series:    %9.1f ms (goal < 500)%n",
+                        serve[0], (long) s.services() * s.names(), serve[1]);
                 Report r = new Report(q1.ms(), q2.ms(), q3.ms(), q3b.ms(), q4.ms(), q1d.ms(), q2h.ms(), size.get("total"),
-                        size.get("heap"), size.get("index"), size.get("hist"), size.get("buckets"), size.get("rows").longValue());
+                        size.get("heap"), size.get("index"), size.get("hist"), size.get("buckets"), size.get("rows").longValue(),
+                        serve[0], serve[1]);
                 out.printf("sql-bench series_30d_1h_p95_ms=%.1f fleet_day_p50_p95_p99_ms=%.1f series_day_1m_p95_ms=%.1f "
                                 + "series_day_1m_3q_ms=%.1f series_30d_1m_p95_ms=%.1f series_30d_1d_p95_ms=%.1f "
-                                + "fleet_day_1h_p50_p95_p99_ms=%.1f minute_row_bytes=%.0f hist_bytes=%.0f buckets_per_row=%.1f%n",
+                                + "fleet_day_1h_p50_p95_p99_ms=%.1f minute_row_bytes=%.0f hist_bytes=%.0f buckets_per_row=%.1f "
+                                + "serve_start_ms=%.0f serve_services_day_ms=%.1f%n",
                         q1.ms(), q2.ms(), q3.ms(), q3b.ms(), q4.ms(), q1d.ms(), q2h.ms(), r.minuteRowBytes(), r.histBytes(),
-                        r.bucketsPerRow());
+                        r.bucketsPerRow(), r.serveStartMs(), r.serveServicesDayMs());
                 if (s.keep()) {
                     out.println("postgres=" + db);
                     out.println("kept running for a look at the data; Ctrl-C stops it");
@@ -281,6 +292,32 @@ public final class SqlBench {
     }
 
     /** Whether two queries answered the same, in words for the report. */
+    /**
+     * Starts vigil serve's server on the filled database and asks /api/services for the fleet's day, as
+     * the dashboard's overview does: {start ms, median ms of the answer after one warm-up}.
+     */
+    private static double[] serve(String db, Settings s, long day) throws Exception {
+        long t0 = System.nanoTime();
+        try (DashboardServer server = DashboardServer.builder().postgres(PostgresUrl.parse(db)).port(0).build().start()) {
+            double startMs = (System.nanoTime() - t0) / 1e6;
+            URI services = URI.create(server.url() + "api/services?from=" + Instant.ofEpochMilli(day) + "&to=" + Instant.ofEpochMilli(day + DAY));
+            HttpClient http = HttpClient.newHttpClient();
+            double[] ms = new double[s.repeats()];
+            for (int i = -1; i < s.repeats(); i++) {
+                long t1 = System.nanoTime();
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(services).build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200 || !response.body().contains("\"service\":\"svc-000\"")) {
+                    throw new IllegalStateException("/api/services answered " + response.statusCode() + ": " + response.body());
+                }
+                if (i >= 0) {
+                    ms[i] = (System.nanoTime() - t1) / 1e6;
+                }
+            }
+            Arrays.sort(ms);
+            return new double[] {startMs, ms[ms.length / 2]};
+        }
+    }
+
     private static String same(Timed a, Timed b) {
         if (!a.answer().equals(b.answer())) {
             throw new IllegalStateException("the rollups answered differently: " + a.answer() + " vs " + b.answer());
