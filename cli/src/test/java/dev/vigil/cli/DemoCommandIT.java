@@ -50,6 +50,7 @@ class DemoCommandIT {
         }
 
         assertThat(out).contains("Flink web UI: http://localhost:");
+        assertThat(out).containsPattern("dashboard=http://127\\.0\\.0\\.1:\\d+/");
         assertThat(out).contains("Summary over the whole run, read back from PostgreSQL");
         assertThat(out).containsPattern("  api +request +[\\d,]+ +0\\.\\d+%");
         assertThat(out).contains("Alerts (alerts table):");

@@ -77,7 +77,7 @@ public final class DashboardServer implements AutoCloseable {
             }
         } catch (SQLException e) {
             close();
-            throw new IllegalStateException("cannot read PostgreSQL at " + settings.postgres() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read PostgreSQL at " + settings.postgres() + ": " + rootMessage(e), e);
         }
         if (settings.redis() != null) {
             feed = new AlertFeed(settings.redis());

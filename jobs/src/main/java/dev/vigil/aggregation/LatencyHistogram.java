@@ -1,5 +1,7 @@
 package dev.vigil.aggregation;
 
+import dev.vigil.model.PackedHistogram;
+
 import org.HdrHistogram.AbstractHistogram;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.IntCountsHistogram;
@@ -34,7 +36,6 @@ public final class LatencyHistogram {
     /** Significant digits: buckets are at most 1/128 of their value wide. */
     static final int SIGNIFICANT_DIGITS = 2;
     private static final long INITIAL_HIGHEST = 2;
-    private static final double NANOS_PER_MS = 1_000_000.0;
 
     /**
      * Encoding needs room for the whole counts array (12 KB for latencies up to a second) although the
@@ -44,11 +45,9 @@ public final class LatencyHistogram {
     private static final ThreadLocal<ByteBuffer> ENCODE_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(16 * 1024));
 
     /** Bits of a packed bucket that hold its count. */
-    static final int COUNT_BITS = 40;
+    static final int COUNT_BITS = PackedHistogram.COUNT_BITS;
     /** The largest count one packed number holds: 2^40 - 1. */
-    public static final long MAX_PACKED_COUNT = (1L << COUNT_BITS) - 1;
-    /** log2 of half the sub-buckets per bucket for two significant digits (256 sub-buckets). */
-    private static final int SUB_BUCKET_HALF_MAGNITUDE = 7;
+    public static final long MAX_PACKED_COUNT = PackedHistogram.MAX_COUNT;
 
     private AbstractHistogram histogram;
 
@@ -116,9 +115,9 @@ public final class LatencyHistogram {
         return quantileMillis(toBuckets(), q);
     }
 
-    /** max(1, ceil(q * n)), computed in double like PostgreSQL does, so both sides pick the same rank. */
+    /** {@link PackedHistogram#nearestRank}. */
     public static long nearestRank(double q, long n) {
-        return Math.max(1, (long) Math.ceil(q * n));
+        return PackedHistogram.nearestRank(q, n);
     }
 
     /**
@@ -157,51 +156,23 @@ public final class LatencyHistogram {
         return java.util.Arrays.copyOf(buckets, i);
     }
 
-    /**
-     * HdrHistogram's counts-array index of a nanosecond value for these settings (lowest value 1, two
-     * significant digits): values below 256 are their own bucket; above, each power of two is split into
-     * 128 buckets. The SQL function {@code latency_bucket_of_ns} computes the same.
-     */
+    /** {@link PackedHistogram#bucketIndex}: HdrHistogram's counts-array index of a value for these settings. */
     public static long bucketIndex(long valueNanos) {
-        if (valueNanos < 256) {
-            return Math.max(valueNanos, 0);
-        }
-        int top = 63 - Long.numberOfLeadingZeros(valueNanos); // >= 8
-        int shift = top - SUB_BUCKET_HALF_MAGNITUDE;
-        return ((long) (shift + 1) << SUB_BUCKET_HALF_MAGNITUDE) + ((valueNanos >>> shift) - 128);
+        return PackedHistogram.bucketIndex(valueNanos);
     }
 
-    /** The highest nanosecond value of a bucket: what a quantile in it reports (SQL: {@code latency_bucket_upper_ns}). */
+    /** {@link PackedHistogram#bucketUpperNanos}. */
     public static long bucketUpperNanos(long index) {
-        if (index < 256) {
-            return index;
-        }
-        int shift = (int) (index >> SUB_BUCKET_HALF_MAGNITUDE) - 1;
-        return (((index & 127) + 128) << shift) + (1L << shift) - 1;
+        return PackedHistogram.bucketUpperNanos(index);
     }
 
     /**
-     * The same nearest-rank quantile as {@link #quantileMillis(double)}, read from packed buckets: a scan
-     * of a few hundred numbers instead of a walk over the whole counts array, so a window row's five
-     * percentiles cost one pass over the histogram, not five. NaN for no buckets.
+     * The same nearest-rank quantile as {@link #quantileMillis(double)}, read from packed buckets
+     * ({@link PackedHistogram#quantileMillis}): a scan of a few hundred numbers instead of a walk over the
+     * whole counts array. NaN for no buckets.
      */
     public static double quantileMillis(long[] buckets, double q) {
-        long total = 0;
-        for (long b : buckets) {
-            total += b & MAX_PACKED_COUNT;
-        }
-        if (total == 0) {
-            return Double.NaN;
-        }
-        long rank = nearestRank(q, total);
-        long seen = 0;
-        for (long b : buckets) {
-            seen += b & MAX_PACKED_COUNT;
-            if (seen >= rank) {
-                return bucketUpperNanos(b >>> COUNT_BITS) / NANOS_PER_MS;
-            }
-        }
-        return bucketUpperNanos(buckets[buckets.length - 1] >>> COUNT_BITS) / NANOS_PER_MS;
+        return PackedHistogram.quantileMillis(buckets, q);
     }
 
     /** The inverse of {@link #toBuckets()}: each count lands back in the bucket it came from. */

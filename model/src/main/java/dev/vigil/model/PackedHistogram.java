@@ -1,0 +1,132 @@
+package dev.vigil.model;
+
+import java.util.Arrays;
+
+/**
+ * The stored latency histogram ({@code latency_hist}, {@link MetricWindow#latencyHist()}): one number per
+ * non-empty bucket, {@code bucket_index << 40 | count}, ascending. Bucket indexes are HdrHistogram's for
+ * nanosecond values with two significant digits; a quantile is the upper edge of the bucket that holds
+ * the value of nearest rank. The job writes this format, PostgreSQL's {@code latency_*} functions read
+ * it, and so does {@link Merger} in Java: these rules are theirs, said once.
+ */
+public final class PackedHistogram {
+    /** The low bits of a packed number that hold its count. */
+    public static final int COUNT_BITS = 40;
+    /** The largest count one packed number holds; larger counts take several numbers of the same bucket. */
+    public static final long MAX_COUNT = (1L << COUNT_BITS) - 1;
+    private static final int SUB_BUCKET_HALF_MAGNITUDE = 7;
+    private static final double NANOS_PER_MS = 1_000_000.0;
+
+    private PackedHistogram() {
+    }
+
+    public static long pack(long bucketIndex, long count) {
+        return (bucketIndex << COUNT_BITS) | count;
+    }
+
+    public static long bucketOf(long packed) {
+        return packed >>> COUNT_BITS;
+    }
+
+    public static long countOf(long packed) {
+        return packed & MAX_COUNT;
+    }
+
+    /**
+     * HdrHistogram's counts-array index of a nanosecond value for these settings (lowest value 1, two
+     * significant digits): values below 256 are their own bucket; above, each power of two is split into
+     * 128 buckets. The SQL function {@code latency_bucket_of_ns} computes the same.
+     */
+    public static long bucketIndex(long valueNanos) {
+        if (valueNanos < 256) {
+            return Math.max(valueNanos, 0);
+        }
+        int top = 63 - Long.numberOfLeadingZeros(valueNanos); // >= 8
+        int shift = top - SUB_BUCKET_HALF_MAGNITUDE;
+        return ((long) (shift + 1) << SUB_BUCKET_HALF_MAGNITUDE) + ((valueNanos >>> shift) - 128);
+    }
+
+    /** The highest nanosecond value of a bucket: what a quantile in it reports (SQL: {@code latency_bucket_upper_ns}). */
+    public static long bucketUpperNanos(long index) {
+        if (index < 256) {
+            return index;
+        }
+        int shift = (int) (index >> SUB_BUCKET_HALF_MAGNITUDE) - 1;
+        return (((index & 127) + 128) << shift) + (1L << shift) - 1;
+    }
+
+    /** max(1, ceil(q * n)), computed in double like PostgreSQL does, so both sides pick the same rank. */
+    public static long nearestRank(double q, long n) {
+        return Math.max(1, (long) Math.ceil(q * n));
+    }
+
+    /** The nearest-rank q-quantile in milliseconds of one packed histogram; NaN for no buckets. */
+    public static double quantileMillis(long[] buckets, double q) {
+        return quantilesMillis(buckets, buckets.length, new double[] {q})[0];
+    }
+
+    /**
+     * Nearest-rank quantiles in milliseconds of the first {@code length} packed numbers, which must be in
+     * ascending order (a bucket may repeat: its counts add up). NaN for no counts.
+     */
+    static double[] quantilesMillis(long[] sorted, int length, double[] qs) {
+        double[] out = new double[qs.length];
+        long total = 0;
+        for (int i = 0; i < length; i++) {
+            total += countOf(sorted[i]);
+        }
+        for (int k = 0; k < qs.length; k++) {
+            double q = qs[k];
+            if (q < 0 || q > 1 || Double.isNaN(q)) {
+                throw new IllegalArgumentException("quantile must be within [0, 1], got " + q);
+            }
+            if (total == 0) {
+                out[k] = Double.NaN;
+                continue;
+            }
+            long rank = nearestRank(q, total);
+            long seen = 0;
+            out[k] = bucketUpperNanos(bucketOf(sorted[length - 1])) / NANOS_PER_MS;
+            for (int i = 0; i < length; i++) {
+                seen += countOf(sorted[i]);
+                if (seen >= rank) {
+                    out[k] = bucketUpperNanos(bucketOf(sorted[i])) / NANOS_PER_MS;
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Merges any number of packed histograms and reads quantiles from the merge: the same answer as
+     * {@code latency_hist_quantiles(latency_merge(latency_hist), qs)} in PostgreSQL, for the cost of one
+     * sort of the numbers added (packed numbers sort by bucket first).
+     */
+    public static final class Merger {
+        private long[] numbers = new long[64];
+        private int size;
+
+        public Merger add(long[] packed) {
+            if (packed == null || packed.length == 0) {
+                return this;
+            }
+            if (size + packed.length > numbers.length) {
+                numbers = Arrays.copyOf(numbers, Math.max(numbers.length * 2, size + packed.length));
+            }
+            System.arraycopy(packed, 0, numbers, size, packed.length);
+            size += packed.length;
+            return this;
+        }
+
+        public boolean isEmpty() {
+            return size == 0;
+        }
+
+        /** The merged histogram's quantiles, in milliseconds; NaN for each when nothing was added. */
+        public double[] quantilesMillis(double... qs) {
+            Arrays.sort(numbers, 0, size);
+            return PackedHistogram.quantilesMillis(numbers, size, qs);
+        }
+    }
+}
