@@ -3,6 +3,7 @@
 
 const RANGES = { '1h': 3600, '6h': 6 * 3600, '24h': 24 * 3600, '7d': 7 * 24 * 3600 };
 const REFRESH_MS = 10000;
+const PLOT_HEIGHT = 190; // px; the panel's height is fixed in app.css, so refreshes never move the layout
 const TYPES = ['request', 'query', 'cache', 'scraper'];
 const COLORS = { p50: '#58a6ff', p95: '#bc8cff', p99: '#ff7b72', warning: '#d29922', critical: '#f85149', main: '#58a6ff' };
 
@@ -215,12 +216,14 @@ function draw(id, t, lines, thresholds, fmt) {
   const existing = charts[id];
   if (existing && existing.shape === shape) {
     existing.plot.setData(data);
+    const width = plot.clientWidth; // it may have been resized while hidden
+    if (width && Math.abs(existing.plot.width - width) > 1) existing.plot.setSize({ width, height: PLOT_HEIGHT });
     return;
   }
   if (existing) existing.plot.destroy();
   const opts = {
     width: plot.clientWidth || 600,
-    height: 220 - 30,
+    height: PLOT_HEIGHT,
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true } },
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'), // the API's times are UTC; so are the axes
@@ -319,8 +322,8 @@ function setRange(range) {
 
 window.addEventListener('resize', () => {
   for (const c of Object.values(charts)) {
-    const plot = c.plot.root.parentElement;
-    c.plot.setSize({ width: plot.clientWidth, height: 190 });
+    const width = c.plot.root.parentElement.clientWidth;
+    if (width) c.plot.setSize({ width, height: PLOT_HEIGHT }); // a hidden chart is sized when shown
   }
 });
 

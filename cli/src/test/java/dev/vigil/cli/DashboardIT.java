@@ -232,6 +232,15 @@ class DashboardIT {
                 assertThat(got.get("p99_ms").asDouble()).isEqualTo(q[2]);
                 assertThat(got.get("state").asText()).as(key).isEqualTo(states.getOrDefault(key, "ok"));
             }
+            // Whole UTC days around the run: answered from the daily rollups, the same numbers.
+            Instant dayBefore = from.truncatedTo(ChronoUnit.DAYS).minus(1, ChronoUnit.DAYS);
+            Instant dayAfter = to.truncatedTo(ChronoUnit.DAYS).plus(2, ChronoUnit.DAYS);
+            JsonNode days = getJson("/api/services?from=" + dayBefore + "&to=" + dayAfter);
+            for (int i = 0; i < expected.size(); i++) {
+                JsonNode got = days.get("services").get(i);
+                assertThat(got.get("events").asLong()).isEqualTo(((Number) expected.get(i).get("events")).longValue());
+                assertThat(got.get("p99_ms").asDouble()).as("from the daily rows").isEqualTo(((Double[]) expected.get(i).get("q"))[2]);
+            }
             JsonNode cache = body.get("services").get(2);
             assertThat(cache.get("type").asText()).isEqualTo("cache");
             long hits = events.stream().filter(e -> e.type().wireName().equals("cache") && e.hit()).count();
@@ -264,6 +273,14 @@ class DashboardIT {
                     SELECT date_bin(interval '6 hours', window_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS t, sum(count) AS n,
                            latency_hist_quantiles(latency_merge(latency_hist), ARRAY[0.5, 0.95, 0.99]) AS q
                     FROM metric_windows WHERE type = 'request' AND service = 'shop' AND name = '*' GROUP BY 1 ORDER BY 1""");
+            JsonNode year = getJson("/api/series?service=shop&type=request&from=" + to.minus(400, ChronoUnit.DAYS) + "&to=" + to);
+            assertThat(year.get("step_seconds").asLong()).isEqualTo(86_400);
+            long total = events.stream().filter(e -> e.service().equals("shop") && e.type().wireName().equals("request")).count();
+            long summed = 0;
+            for (JsonNode n : year.at("/points/count")) {
+                summed += n.asLong();
+            }
+            assertThat(summed).as("a year in daily steps, from the daily rollups").isEqualTo(total);
             JsonNode dp = days.get("points");
             assertThat(dp.get("t")).hasSize(expected.size());
             for (int i = 0; i < expected.size(); i++) {
@@ -426,6 +443,19 @@ class DashboardIT {
             Path png = Path.of("..", "docs", "dashboard.png");
             Files.write(png, driver.getScreenshotAs(OutputType.BYTES));
             assertThat(Files.size(png)).isGreaterThan(20_000);
+
+            for (int width : new int[] {1280, 2560}) { // a laptop and a large monitor
+                driver.manage().window().setSize(new Dimension(width, 1200));
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                    JavascriptExecutor js = (JavascriptExecutor) driver;
+                    assertThat((Long) js.executeScript("return document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+                            .as("no sideways scrolling at %d px", width).isLessThanOrEqualTo(0L);
+                    Long gap = (Long) js.executeScript("const c = document.querySelector('#chart-latency canvas');"
+                            + "const plot = document.querySelector('#chart-latency .plot');"
+                            + "return Math.round(Math.abs(c.getBoundingClientRect().width - plot.getBoundingClientRect().width));");
+                    assertThat(gap).as("the latency chart fills its panel at %d px", width).isLessThanOrEqualTo(2L);
+                });
+            }
         }
 
         /** Non-blank pixels of a chart's canvas. */

@@ -284,7 +284,7 @@ public final class DashboardServer implements AutoCloseable {
 
     /**
      * A small read-only pool: every session is read-only (so even an owner's URL cannot write through
-     * this server) and a statement stops after 30 s.
+     * this server), a statement stops after 30 s, and merges hash in memory.
      */
     private static HikariConfig poolConfig(PostgresUrl url) {
         HikariConfig config = new HikariConfig();
@@ -295,7 +295,9 @@ public final class DashboardServer implements AutoCloseable {
         config.setMinimumIdle(1);
         config.setConnectionTimeout(5_000);
         config.setInitializationFailTimeout(-1); // the schema check below says what is wrong, in one line
-        config.addDataSourceProperty("options", "-c default_transaction_read_only=on -c statement_timeout=30s");
+        // work_mem: merging a day of a fleet's hourly histograms hashes ~180,000 (service, bucket) groups;
+        // at the default 4 MB the hash spills to disk in batches (measured: twice as slow).
+        config.addDataSourceProperty("options", "-c default_transaction_read_only=on -c statement_timeout=30s -c work_mem=64MB");
         config.addDataSourceProperty("ApplicationName", "vigil serve");
         return config;
     }

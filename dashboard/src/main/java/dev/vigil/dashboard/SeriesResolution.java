@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * The step of a time series answer: the shortest of a fixed ladder that is a multiple of the job's window
  * and keeps the answer to at most {@link #MAX_POINTS} points. Points are merged windows (histograms merged,
- * never percentiles averaged); steps of an hour or more are read from the hourly rollups.
+ * never percentiles averaged); steps of whole hours or days are read from the rollups.
  */
 public record SeriesResolution(Duration step) {
 
@@ -38,8 +38,14 @@ public record SeriesResolution(Duration step) {
         return steps;
     }
 
-    /** Whether the hourly rollups can serve this step: whole hours, aligned to UTC. */
-    public boolean fromHourlyRollups() {
-        return step.toMillis() % Duration.ofHours(1).toMillis() == 0;
+    /**
+     * The longest rollup period whose rows fit whole in every step: a day or an hour when the step is a
+     * multiple of one (steps are aligned to UTC, as rollups are), else zero (window rows only).
+     */
+    public Duration longestRollup() {
+        if (step.toMillis() % Duration.ofDays(1).toMillis() == 0) {
+            return Duration.ofDays(1);
+        }
+        return step.toMillis() % Duration.ofHours(1).toMillis() == 0 ? Duration.ofHours(1) : Duration.ZERO;
     }
 }

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vigil.model.PackedHistogram;
 
 import javax.sql.DataSource;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,10 +26,11 @@ import java.util.Map;
  * The API's questions in SQL, over the job's tables, read-only. Every value a request carries is a bind
  * parameter; the SQL text is built from the constant fragments below only.
  *
- * <p><b>Which rows answer</b>: a range is read from the job's window rows ({@code metric_windows}) at its
- * edges and from the hourly rollups ({@code metric_windows_1h}) for the whole UTC hours inside it that
- * the job has already rolled up. The two agree exactly (an hourly row is the merge of its windows), so
- * this only changes the cost: a day of a service is 24 hourly rows, not 1,440 window rows. Histograms
+ * <p><b>Which rows answer</b>: a range is read from the daily rollups ({@code metric_windows_1d}) for the
+ * whole UTC days inside it, from the hourly rollups ({@code metric_windows_1h}) for the whole hours
+ * around those, and from the job's window rows ({@code metric_windows}) at its edges, each as far as the
+ * job has rolled it up. They agree exactly (a rollup row is the merge of its windows), so this only
+ * changes the cost: a UTC day of a service is one row, not 1,440. Histograms
  * are merged (as {@code latency_merge} would) and read once for p50, p95 and p99; percentiles are never
  * averaged.
  */
@@ -38,6 +38,7 @@ public final class StatusQueries {
 
     static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private static final Duration HOUR = Duration.ofHours(1);
+    private static final Duration DAY = Duration.ofDays(1);
     /** History answers stop here; the response says when it was cut. */
     static final int MAX_ALERTS = 1_000;
 
@@ -60,27 +61,20 @@ public final class StatusQueries {
     public ObjectNode services(TimeRange range) throws SQLException {
         Map<String, ObjectNode> byKey = new LinkedHashMap<>();
         try (Connection c = db.getConnection()) {
-            Split split = split(c, range, true);
-            String sql = "WITH w AS (" + split.rows("name = '*'") + ")\nSELECT type, service, count, errors, hits, misses, latency_hist FROM w";
-            Map<String, Totals> groups = new LinkedHashMap<>();
+            Split split = split(c, range, DAY);
+            String sql = merged("SELECT type AS k1, service AS k2, count, errors, hits, misses, latency_hist FROM ("
+                    + split.rows("name = '*'") + ") r");
             try (PreparedStatement st = c.prepareStatement(sql)) {
                 split.bind(st, 1, 0);
-                try (ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        String type = rs.getString(1);
-                        String service = rs.getString(2);
-                        groups.computeIfAbsent(type + "\u0000" + service, k -> new Totals(type, service)).add(rs);
-                    }
+                for (Totals g : readMerged(st)) {
+                    ObjectNode s = JSON.objectNode();
+                    s.put("service", g.k2);
+                    s.put("type", (String) g.k1);
+                    g.writeTo(s);
+                    s.put("state", "ok");
+                    s.put("active_alerts", 0);
+                    byKey.put(g.k1 + "\u0000" + g.k2, s);
                 }
-            }
-            for (Map.Entry<String, Totals> g : groups.entrySet()) {
-                ObjectNode s = JSON.objectNode();
-                s.put("service", g.getValue().service);
-                s.put("type", g.getValue().type);
-                g.getValue().writeTo(s);
-                s.put("state", "ok");
-                s.put("active_alerts", 0);
-                byKey.put(g.getKey(), s);
             }
             for (ObjectNode alert : activeAlerts(c, null)) {
                 String key = alert.get("type").asText() + "\u0000" + alert.get("service").asText();
@@ -122,7 +116,7 @@ public final class StatusQueries {
         ArrayNode names = out.putArray("names");
         try (Connection c = db.getConnection()) {
             requireService(c, service);
-            Split split = split(c, range, true);
+            Split split = split(c, range, DAY);
             String sql = "WITH w AS (" + split.rows("type = ? AND service = ?") + ")\n"
                     + "SELECT name, sum(count) AS events FROM w GROUP BY name ORDER BY (name <> '*'), events DESC, name";
             try (PreparedStatement st = c.prepareStatement(sql)) {
@@ -143,10 +137,10 @@ public final class StatusQueries {
             requireService(c, service);
             Duration window = windowLength(c, type, service, name);
             SeriesResolution resolution = SeriesResolution.of(range.length(), window);
-            Split split = split(c, range, resolution.fromHourlyRollups());
-            String sql = "WITH w AS (" + split.rows("type = ? AND service = ? AND name = ?") + ")\n"
-                    + "SELECT date_bin(? * interval '1 second', window_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS t, "
-                    + "count, errors, hits, misses, latency_hist FROM w ORDER BY 1";
+            Split split = split(c, range, resolution.longestRollup());
+            String sql = merged("SELECT date_bin(? * interval '1 second', window_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS k1, "
+                    + "NULL::text AS k2, count, errors, hits, misses, latency_hist FROM ("
+                    + split.rows("type = ? AND service = ? AND name = ?") + ") r");
             ObjectNode out = JSON.objectNode();
             out.put("service", service);
             out.put("type", type);
@@ -164,36 +158,19 @@ public final class StatusQueries {
             ArrayNode p99 = points.putArray("p99_ms");
             ArrayNode hitRate = points.putArray("hit_rate");
             try (PreparedStatement st = c.prepareStatement(sql)) {
-                int next = split.bind(st, 1, 3, type, service, name);
-                st.setLong(next, resolution.step().toSeconds());
-                try (ResultSet rs = st.executeQuery()) {
-                    Timestamp step = null;
-                    Totals point = null;
-                    while (true) {
-                        boolean more = rs.next();
-                        Timestamp at = more ? rs.getTimestamp(1) : null;
-                        if (point != null && (!more || !at.equals(step))) { // a step is complete
-                            ObjectNode row = JSON.objectNode();
-                            point.writeTo(row);
-                            t.add(step.toInstant().toString());
-                            count.add(row.get("events"));
-                            errors.add(row.get("errors"));
-                            errorRate.add(row.get("error_rate"));
-                            p50.add(row.get("p50_ms"));
-                            p95.add(row.get("p95_ms"));
-                            p99.add(row.get("p99_ms"));
-                            hitRate.add(row.get("hit_rate"));
-                            point = null;
-                        }
-                        if (!more) {
-                            break;
-                        }
-                        if (point == null) {
-                            point = new Totals(type, service);
-                            step = at;
-                        }
-                        point.add(rs);
-                    }
+                st.setLong(1, resolution.step().toSeconds());
+                split.bind(st, 2, 3, type, service, name);
+                for (Totals step : readMerged(st)) {
+                    ObjectNode row = JSON.objectNode();
+                    step.writeTo(row);
+                    t.add(((Timestamp) step.k1).toInstant().toString());
+                    count.add(row.get("events"));
+                    errors.add(row.get("errors"));
+                    errorRate.add(row.get("error_rate"));
+                    p50.add(row.get("p50_ms"));
+                    p95.add(row.get("p95_ms"));
+                    p99.add(row.get("p99_ms"));
+                    hitRate.add(row.get("hit_rate"));
                 }
             }
             if (t.isEmpty() && !seriesExists(c, type, service, name)) {
@@ -437,49 +414,88 @@ public final class StatusQueries {
     }
 
     /**
-     * Splits a range into window rows at its edges and the hourly rollups for the whole hours between,
-     * as far as the job has rolled them up (an hour's rows are written when the event time passes its
-     * end; until then its windows answer).
+     * Splits a range into the coarsest rows that answer it exactly: daily rollups for the whole UTC days
+     * inside it, hourly rollups for the whole hours around those, window rows at the edges — each
+     * coarser table only as far as the job has rolled it up (a period's row is written when the event
+     * time passes its end; until then its finer rows answer). {@code coarsest} is the longest period
+     * allowed (a series' step must hold whole periods): zero for window rows only, an hour, or a day.
      */
-    private static Split split(Connection c, TimeRange range, boolean useHourly) throws SQLException {
-        Instant hourFrom = ceilHour(range.from());
-        Instant hourTo = range.to().truncatedTo(ChronoUnit.HOURS);
-        if (!useHourly || !hourFrom.isBefore(hourTo)) {
-            return new Split(range, range.to(), range.to());
+    private static Split split(Connection c, TimeRange range, Duration coarsest) throws SQLException {
+        Instant from = range.from();
+        Instant to = range.to();
+        Instant hourFrom = ceil(from, HOUR);
+        Instant hourTo = floor(to, HOUR);
+        if (coarsest.compareTo(HOUR) < 0 || !hourFrom.isBefore(hourTo)) {
+            return new Split(List.of(new Branch("metric_windows", from, to)));
         }
+        hourTo = rolledUpThrough(c, "metric_windows_1h", hourFrom, hourTo);
+        if (!hourFrom.isBefore(hourTo)) {
+            return new Split(List.of(new Branch("metric_windows", from, to)));
+        }
+        Instant dayFrom = hourFrom;
+        Instant dayTo = hourFrom;
+        if (coarsest.compareTo(DAY) >= 0) {
+            Instant wholeFrom = ceil(from, DAY);
+            Instant wholeTo = floor(hourTo, DAY);
+            if (wholeFrom.isBefore(wholeTo)) {
+                Instant through = rolledUpThrough(c, "metric_windows_1d", wholeFrom, wholeTo);
+                if (wholeFrom.isBefore(through)) {
+                    dayFrom = wholeFrom;
+                    dayTo = through;
+                }
+            }
+        }
+        List<Branch> branches = new ArrayList<>();
+        branches.add(new Branch("metric_windows", from, hourFrom));
+        branches.add(new Branch("metric_windows_1h", hourFrom, dayFrom));
+        branches.add(new Branch("metric_windows_1d", dayFrom, dayTo));
+        branches.add(new Branch("metric_windows_1h", dayTo, hourTo));
+        branches.add(new Branch("metric_windows", hourTo, to));
+        branches.removeIf(branch -> !branch.from().isBefore(branch.to()));
+        return new Split(branches);
+    }
+
+    /** The end of the last period {@code table} holds a row of in [from, to), at most {@code to}; {@code from} if none. */
+    private static Instant rolledUpThrough(Connection c, String table, Instant from, Instant to) throws SQLException {
         try (PreparedStatement st = c.prepareStatement(
-                "SELECT max(window_end) FROM metric_windows_1h WHERE window_start >= ? AND window_start < ?")) {
-            bind(st, 1, hourFrom, hourTo);
+                "SELECT max(window_end) FROM " + table + " WHERE window_start >= ? AND window_start < ?")) {
+            bind(st, 1, from, to);
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
-                Timestamp rolledUp = rs.getTimestamp(1);
-                if (rolledUp == null) {
-                    return new Split(range, range.to(), range.to());
-                }
-                Instant through = rolledUp.toInstant().isBefore(hourTo) ? rolledUp.toInstant() : hourTo;
-                return new Split(range, hourFrom, through);
+                Timestamp end = rs.getTimestamp(1);
+                return end == null ? from : end.toInstant().isBefore(to) ? end.toInstant() : to;
             }
         }
     }
 
-    private static Instant ceilHour(Instant t) {
-        Instant floor = t.truncatedTo(ChronoUnit.HOURS);
-        return floor.equals(t) ? t : floor.plus(HOUR);
+    private static Instant floor(Instant t, Duration period) {
+        return Instant.ofEpochMilli(Math.floorDiv(t.toEpochMilli(), period.toMillis()) * period.toMillis());
     }
 
-    /** Window rows in [from, hourFrom) and [hourTo, to), hourly rows in [hourFrom, hourTo). */
-    private record Split(TimeRange range, Instant hourFrom, Instant hourTo) {
+    private static Instant ceil(Instant t, Duration period) {
+        Instant floor = floor(t, period);
+        return floor.equals(t) ? t : floor.plus(period);
+    }
+
+    /** Rows of one table whose window starts in [from, to). */
+    private record Branch(String table, Instant from, Instant to) {
+    }
+
+    /** The branches of a range, adjacent and in time order: their rows together are the range's, once. */
+    private record Split(List<Branch> branches) {
         String rows(String filter) {
-            return "SELECT " + COLUMNS + " FROM metric_windows WHERE window_start >= ? AND window_start < ? AND " + filter
-                    + "\n UNION ALL SELECT " + COLUMNS + " FROM metric_windows WHERE window_start >= ? AND window_start < ? AND " + filter
-                    + "\n UNION ALL SELECT " + COLUMNS + " FROM metric_windows_1h WHERE window_start >= ? AND window_start < ? AND " + filter;
+            StringBuilder sql = new StringBuilder();
+            for (Branch b : branches) {
+                sql.append(sql.length() == 0 ? "" : "\n UNION ALL ").append("SELECT ").append(COLUMNS).append(" FROM ").append(b.table())
+                        .append(" WHERE window_start >= ? AND window_start < ? AND ").append(filter);
+            }
+            return sql.toString();
         }
 
-        /** Binds the three branches' range and filter values from {@code index}; returns the next index. */
+        /** Binds every branch's range and filter values from {@code index}; returns the next index. */
         int bind(PreparedStatement st, int index, int filterCount, Object... filter) throws SQLException {
-            Instant[][] branches = {{range.from(), hourFrom}, {hourTo, range.to()}, {hourFrom, hourTo}};
-            for (Instant[] b : branches) {
-                index = StatusQueries.bind(st, index, b[0], b[1]);
+            for (Branch b : branches) {
+                index = StatusQueries.bind(st, index, b.from(), b.to());
                 for (int i = 0; i < filterCount; i++) {
                     index = StatusQueries.bind(st, index, filter[i]);
                 }
@@ -502,48 +518,65 @@ public final class StatusQueries {
     }
 
     /**
-     * Sums of window rows and the merge of their histograms, for one service or one step of a series:
-     * merged here rather than with latency_merge in PostgreSQL, where merging costs about a microsecond
-     * per bucket in PL/pgSQL (a day of a fleet's hourly rows: seconds); the answer is the same
-     * (PackedHistogram.Merger).
+     * Per group of {@code rows} (its key columns k1, k2): the sums of the counters (the row with a NULL
+     * {@code bucket}) and the merged histogram, one row per bucket ({@code events} holds its count). The
+     * merge is one set-based {@code unnest} + {@code GROUP BY} over a single bigint key (the group's
+     * number, then the bucket), not latency_merge: PL/pgSQL costs about a microsecond per bucket, text
+     * keys three times what one bigint costs, and shipping whole histograms here costs more in array text
+     * than merging them there (docs/performance.md). Groups are numbered in key order.
      */
+    private static String merged(String rows) {
+        return "WITH w AS MATERIALIZED (SELECT dense_rank() OVER (ORDER BY k1, k2) AS g, * FROM (" + rows + ") k)\n"
+                + "SELECT g, min(k1) AS k1, min(k2) AS k2, NULL::bigint AS bucket, sum(count) AS events, sum(errors) AS errors, "
+                + "sum(hits) AS hits, sum(misses) AS misses FROM w GROUP BY g\n"
+                + "UNION ALL SELECT key >> " + GROUP_SHIFT + ", NULL, NULL, key & " + ((1L << GROUP_SHIFT) - 1) + ", n, NULL, NULL, NULL FROM (" // (operators of one precedence: keep the parentheses)
+                + "SELECT (g << " + GROUP_SHIFT + ") | (x >> " + PackedHistogram.COUNT_BITS + ") AS key, sum(x & " + PackedHistogram.MAX_COUNT
+                + ") AS n FROM w CROSS JOIN LATERAL unnest(w.latency_hist) AS x GROUP BY 1) m";
+    }
+
+    /** Bucket indexes of nanosecond latencies stay below 2^13 (PackedHistogram.bucketIndex(Long.MAX_VALUE) = 7,423). */
+    private static final int GROUP_SHIFT = 13;
+
+    /** The groups of a {@link #merged} query, in key order. */
+    private static java.util.Collection<Totals> readMerged(PreparedStatement st) throws SQLException {
+        java.util.TreeMap<Long, Totals> groups = new java.util.TreeMap<>();
+        try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                groups.computeIfAbsent(rs.getLong("g"), g -> new Totals()).add(rs);
+            }
+        }
+        return groups.values();
+    }
+
+    /** Sums of window rows and the merge of their histograms, for one service or one step of a series. */
     private static final class Totals {
         private static final double[] QUANTILES = {0.5, 0.95, 0.99};
-        final String type;
-        final String service;
+        Object k1;
+        String k2;
         long events;
         long errors;
         Long hits;
         Long misses;
         final PackedHistogram.Merger latency = new PackedHistogram.Merger();
 
-        Totals(String type, String service) {
-            this.type = type;
-            this.service = service;
-        }
-
-        /** Adds a row of (…, count, errors, hits, misses, latency_hist) — the last five columns. */
+        /** Adds a row of {@link #merged}: the sums of the counters, or one merged bucket. */
         void add(ResultSet rs) throws SQLException {
-            int n = rs.getMetaData().getColumnCount();
-            events += rs.getLong(n - 4);
-            errors += rs.getLong(n - 3);
-            long h = rs.getLong(n - 2);
+            long bucket = rs.getLong("bucket");
+            if (!rs.wasNull()) {
+                latency.addBucket(bucket, rs.getLong("events"));
+                return;
+            }
+            k1 = rs.getObject("k1");
+            k2 = rs.getString("k2");
+            events += rs.getLong("events");
+            errors += rs.getLong("errors");
+            long h = rs.getLong("hits");
             if (!rs.wasNull()) {
                 hits = (hits == null ? 0 : hits) + h;
             }
-            long m = rs.getLong(n - 1);
+            long m = rs.getLong("misses");
             if (!rs.wasNull()) {
                 misses = (misses == null ? 0 : misses) + m;
-            }
-            Array hist = rs.getArray(n);
-            if (hist != null) {
-                Long[] boxed = (Long[]) hist.getArray();
-                long[] packed = new long[boxed.length];
-                for (int i = 0; i < packed.length; i++) {
-                    packed[i] = boxed[i];
-                }
-                latency.add(packed);
-                hist.free();
             }
         }
 

@@ -31,8 +31,9 @@ class SeriesResolutionTest {
     }
 
     @Test
-    void wholeHoursComeFromTheHourlyRollups() {
-        assertThat(SeriesResolution.of(Duration.ofDays(7), MINUTE).fromHourlyRollups()).isFalse();
-        assertThat(SeriesResolution.of(Duration.ofDays(30), MINUTE).fromHourlyRollups()).isTrue();
+    void stepsOfWholeHoursOrDaysComeFromTheRollups() {
+        assertThat(SeriesResolution.of(Duration.ofDays(7), MINUTE).longestRollup()).isEqualTo(Duration.ZERO); // 30 min
+        assertThat(SeriesResolution.of(Duration.ofDays(30), MINUTE).longestRollup()).isEqualTo(Duration.ofHours(1)); // 2 h
+        assertThat(SeriesResolution.of(TimeRange.MAX_LENGTH, MINUTE).longestRollup()).isEqualTo(Duration.ofDays(1));
     }
 }

@@ -48,5 +48,7 @@ class PackedHistogramMergerTest {
         assertThat(q[1]).isEqualTo(PackedHistogram.bucketUpperNanos(300) / 1e6);
         assertThat(q[2]).isEqualTo(PackedHistogram.bucketUpperNanos(400) / 1e6);
         assertThat(new PackedHistogram.Merger().quantilesMillis(0.5)[0]).isNaN();
+        double[] fromBuckets = new PackedHistogram.Merger().addBucket(400, 3).addBucket(300, 2 * big).quantilesMillis(0.5, 0.999, 1);
+        assertThat(fromBuckets).as("merged buckets, as SQL hands them over").containsExactly(q);
     }
 }

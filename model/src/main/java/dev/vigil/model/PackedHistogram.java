@@ -119,6 +119,19 @@ public final class PackedHistogram {
             return this;
         }
 
+        /** Adds {@code count} values of one bucket (any count: beyond {@link #MAX_COUNT} it takes several numbers). */
+        public Merger addBucket(long bucketIndex, long count) {
+            while (count > 0) {
+                long part = Math.min(count, MAX_COUNT);
+                if (size == numbers.length) {
+                    numbers = Arrays.copyOf(numbers, numbers.length * 2);
+                }
+                numbers[size++] = pack(bucketIndex, part);
+                count -= part;
+            }
+            return this;
+        }
+
         public boolean isEmpty() {
             return size == 0;
         }
