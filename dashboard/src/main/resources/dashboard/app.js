@@ -206,6 +206,15 @@ function drawSeries(series) {
   }
 }
 
+/** Time ticks in UTC, 24-hour: HH:MM within a day, MM-DD HH:MM across days. */
+function utcTicks(u, splits) {
+  const span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
+  return splits.map((s) => {
+    const iso = new Date(s * 1000).toISOString();
+    return span > 86400 ? iso.slice(5, 16).replace('T', ' ') : iso.slice(11, 16);
+  });
+}
+
 function draw(id, t, lines, thresholds, fmt) {
   const figure = $('#chart-' + id);
   const plot = figure.querySelector('.plot');
@@ -226,9 +235,9 @@ function draw(id, t, lines, thresholds, fmt) {
     height: PLOT_HEIGHT,
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true } },
-    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'), // the API's times are UTC; so are the axes
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'), // the API's times are UTC; so are the axes and legend
     axes: [
-      { stroke: '#8b96a3', grid: { stroke: '#2a323c' }, ticks: { stroke: '#2a323c' } },
+      { stroke: '#8b96a3', grid: { stroke: '#2a323c' }, ticks: { stroke: '#2a323c' }, values: utcTicks },
       { stroke: '#8b96a3', grid: { stroke: '#2a323c' }, ticks: { stroke: '#2a323c' }, size: 70, values: (u, vals) => vals.map(fmt) },
     ],
     series: [
