@@ -80,7 +80,13 @@ class ClusterIT {
                 .start();
         List<ProcessHandle> started = new ArrayList<>();
         try {
-            String rest = readRestUrl(cluster);
+            String rest;
+            try {
+                rest = readRestUrl(cluster);
+            } catch (AssertionError e) { // the cluster did not come up: say why, from its own words and logs
+                throw new AssertionError(e.getMessage() + "\nvigil cluster's stderr:\n" + Files.readString(dir.resolve("cluster.err"))
+                        + "\nits JobManager log (tail):\n" + tail(dir.resolve("log")), e);
+            }
             started.addAll(cluster.descendants().toList());
             assertThat(started).as("a JobManager and two TaskManagers").hasSizeGreaterThanOrEqualTo(3);
             String jar = upload(rest, jobJar());
@@ -117,6 +123,21 @@ class ClusterIT {
             }
             assertThat(exited).as("vigil cluster exited after SIGTERM").isTrue();
             assertThat(started).as("every JVM it started is gone").noneMatch(ProcessHandle::isAlive);
+        }
+    }
+
+    /** The last 40 lines of the JobManager's log in a cluster's log folder, or what there is instead. */
+    static String tail(Path logs) throws java.io.IOException {
+        if (!Files.isDirectory(logs)) {
+            return "(no log folder)";
+        }
+        try (Stream<Path> files = Files.list(logs)) {
+            Path jm = files.filter(p -> p.getFileName().toString().contains("jobmanager")).findFirst().orElse(null);
+            if (jm == null) {
+                return "(no JobManager log)";
+            }
+            List<String> lines = Files.readAllLines(jm);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
         }
     }
 
