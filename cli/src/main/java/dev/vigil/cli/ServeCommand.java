@@ -56,16 +56,8 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        PostgresUrl postgresUrl = PostgresUrl.parse(postgres);
-        String postgresPassword = JobOptions.secret(postgresPasswordFile, "--postgres-password-file", "VIGIL_POSTGRES_PASSWORD", System::getenv);
-        if (postgresPassword != null) {
-            postgresUrl = postgresUrl.withPassword(postgresPassword);
-        }
-        RedisUrl redisUrl = redis == null ? null : RedisUrl.parse(redis);
-        String redisPassword = JobOptions.secret(redisPasswordFile, "--redis-password-file", "VIGIL_REDIS_PASSWORD", System::getenv);
-        if (redisUrl != null && redisPassword != null) {
-            redisUrl = redisUrl.withPassword(redisPassword);
-        }
+        PostgresUrl postgresUrl = JobOptions.postgresUrl(postgres, postgresPasswordFile, System::getenv);
+        RedisUrl redisUrl = JobOptions.redisUrl(redis, redisPasswordFile, System::getenv);
         DashboardServer server = DashboardServer.builder().postgres(postgresUrl).redis(redisUrl).bind(bind).port(port).build().start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -144,10 +144,6 @@ public final class DashboardServer implements AutoCloseable {
         return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + app.port() + "/";
     }
 
-    public int port() {
-        return app.port();
-    }
-
     @Override
     public void close() {
         if (heartbeat != null) {

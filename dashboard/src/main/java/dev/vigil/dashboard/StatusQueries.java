@@ -82,12 +82,7 @@ public final class StatusQueries {
                     ObjectNode quiet = JSON.objectNode(); // firing, but no windows in the range: still shown
                     quiet.put("service", alert.get("service").asText());
                     quiet.put("type", alert.get("type").asText());
-                    quiet.put("events", 0);
-                    quiet.put("errors", 0);
-                    quiet.putNull("error_rate");
-                    for (String f : new String[] {"p50_ms", "p95_ms", "p99_ms", "hits", "misses", "hit_rate"}) {
-                        quiet.putNull(f);
-                    }
+                    new Totals().writeTo(quiet); // no events, no latency, no lookups
                     quiet.put("state", "ok");
                     quiet.put("active_alerts", 0);
                     return quiet;
@@ -619,11 +614,6 @@ public final class StatusQueries {
     private static Double nullableDouble(ResultSet rs, String column) throws SQLException {
         double v = rs.getDouble(column);
         return rs.wasNull() || !Double.isFinite(v) ? null : v;
-    }
-
-    private static Long nullableLong(ResultSet rs, String column) throws SQLException {
-        long v = rs.getLong(column);
-        return rs.wasNull() ? null : v;
     }
 
     static String write(ObjectMapper mapper, JsonNode node) {

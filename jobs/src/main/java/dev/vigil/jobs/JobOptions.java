@@ -145,16 +145,8 @@ public final class JobOptions {
      * RuleValidationException naming the bad rule and field.
      */
     public PipelineConfig toConfig() {
-        PostgresUrl postgresUrl = PostgresUrl.parse(postgres);
-        String postgresPassword = secret(postgresPasswordFile, "--postgres-password-file", "VIGIL_POSTGRES_PASSWORD");
-        if (postgresPassword != null) {
-            postgresUrl = postgresUrl.withPassword(postgresPassword);
-        }
-        RedisUrl redisUrl = redis == null ? null : RedisUrl.parse(redis);
-        String redisPassword = secret(redisPasswordFile, "--redis-password-file", "VIGIL_REDIS_PASSWORD");
-        if (redisUrl != null && redisPassword != null) {
-            redisUrl = redisUrl.withPassword(redisPassword);
-        }
+        PostgresUrl postgresUrl = postgresUrl(postgres, postgresPasswordFile, environment);
+        RedisUrl redisUrl = redisUrl(redis, redisPasswordFile, environment);
         return PipelineConfig.builder()
                 .kafka(kafka)
                 .kafkaProperties(kafkaProperties())
@@ -182,15 +174,33 @@ public final class JobOptions {
                 .build();
     }
 
-    private String secret(java.nio.file.Path file, String option, String variable) {
-        return secret(file, option, variable, environment);
+    /**
+     * {@code --postgres} with its password as every command takes it: from {@code --postgres-password-file},
+     * else {@code VIGIL_POSTGRES_PASSWORD}, else the URL's own.
+     */
+    public static PostgresUrl postgresUrl(String url, java.nio.file.Path passwordFile,
+                                          java.util.function.UnaryOperator<String> environment) {
+        PostgresUrl parsed = PostgresUrl.parse(url);
+        String password = secret(passwordFile, "--postgres-password-file", "VIGIL_POSTGRES_PASSWORD", environment);
+        return password == null ? parsed : parsed.withPassword(password);
+    }
+
+    /** {@code --redis} (null: none) with its password from {@code --redis-password-file} or {@code VIGIL_REDIS_PASSWORD}. */
+    public static RedisUrl redisUrl(String url, java.nio.file.Path passwordFile,
+                                    java.util.function.UnaryOperator<String> environment) {
+        if (url == null) {
+            return null;
+        }
+        RedisUrl parsed = RedisUrl.parse(url);
+        String password = secret(passwordFile, "--redis-password-file", "VIGIL_REDIS_PASSWORD", environment);
+        return password == null ? parsed : parsed.withPassword(password);
     }
 
     /**
      * A password as every command takes one: the first line of {@code file} (its {@code option}), else the
      * environment variable, else null.
      */
-    public static String secret(java.nio.file.Path file, String option, String variable,
+    private static String secret(java.nio.file.Path file, String option, String variable,
                                 java.util.function.UnaryOperator<String> environment) {
         if (file != null) {
             return readSecretFile(file, option);

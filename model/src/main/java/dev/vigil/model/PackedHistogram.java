@@ -132,10 +132,6 @@ public final class PackedHistogram {
             return this;
         }
 
-        public boolean isEmpty() {
-            return size == 0;
-        }
-
         /** The merged histogram's quantiles, in milliseconds; NaN for each when nothing was added. */
         public double[] quantilesMillis(double... qs) {
             Arrays.sort(numbers, 0, size);
