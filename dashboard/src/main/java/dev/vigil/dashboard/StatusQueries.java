@@ -294,15 +294,17 @@ public final class StatusQueries {
     }
 
     /**
-     * What {@code vigil serve} needs of the schema (v6: rollups, sla_rules, vigil_rule_applies); null when
+     * What {@code vigil serve} needs of the schema (v7: rollups, sla_rules, vigil_rule_applies, alerts.fingerprint); null when
      * all there, else what is missing.
      */
     public String missingSchema() throws SQLException {
         String sql = "SELECT to_regclass('metric_windows_1h') IS NOT NULL AND to_regclass('sla_rules') IS NOT NULL "
-                + "AND to_regclass('alerts') IS NOT NULL AND to_regprocedure('vigil_rule_applies(sla_rules, text, text)') IS NOT NULL";
+                + "AND to_regclass('alerts') IS NOT NULL "
+                + "AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('alerts') AND attname = 'fingerprint') "
+                + "AND to_regprocedure('vigil_rule_applies(sla_rules, text, text)') IS NOT NULL";
         try (Connection c = db.getConnection(); PreparedStatement st = c.prepareStatement(sql); ResultSet rs = st.executeQuery()) {
             rs.next();
-            return rs.getBoolean(1) ? null : "the database has no Vigil schema v6 (tables metric_windows_1h, sla_rules, alerts)";
+            return rs.getBoolean(1) ? null : "the database has no Vigil schema v7 (tables metric_windows_1h, sla_rules, alerts with fingerprint); run vigil migrate";
         }
     }
 
@@ -343,6 +345,8 @@ public final class StatusQueries {
         a.put("window_end", iso(rs.getTimestamp("window_end")));
         a.put("started_at", iso(rs.getTimestamp("started_at")));
         a.put("summary", rs.getString("summary"));
+        a.put("fingerprint", rs.getString("fingerprint"));
+        a.put("status", rs.getString("status"));
         a.put("recorded_at", iso(rs.getTimestamp("recorded_at")));
         return a;
     }

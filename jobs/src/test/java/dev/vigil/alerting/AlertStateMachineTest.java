@@ -45,6 +45,20 @@ class AlertStateMachineTest {
     }
 
     @Test
+    void theFingerprintIsTheSeriesHashAndTheStatusFollowsTheEvent() {
+        // sha256("request-p95\0request\0shop\0GET /cart/{id}")[:16 hex], computed outside Java
+        assertThat(AlertEvent.fingerprint("request-p95", "request", "shop", "GET /cart/{id}")).isEqualTo("ae7b59cfbcfe55f8");
+        AlertEvent fired = new AlertEvent("id", AlertEvent.ESCALATED, "request-p95", "critical", "request", "shop",
+                "GET /cart/{id}", "p95_ms", 600, 500, 0, 1, 0, "s");
+        assertThat(fired.fingerprint()).isEqualTo("ae7b59cfbcfe55f8");
+        assertThat(fired.status()).isEqualTo("firing");
+        assertThat(new AlertEvent("id", AlertEvent.RESOLVED, "request-p95", "critical", "request", "shop", "GET /cart",
+                "p95_ms", 1, 500, 0, 1, 0, "s").status()).isEqualTo("resolved");
+        assertThat(AlertEvent.fingerprint("request-p95", "request", "shop", "GET /cart"))
+                .isNotEqualTo(fired.fingerprint()).isNotEqualTo(AlertEvent.fingerprint("request-p95", "request", "shop2", "GET /cart"));
+    }
+
+    @Test
     void aBreachShorterThanForNeverFires() {
         assertThat(List.of(p95(450), p95(100), p95(600), p95(100), p95(100))).containsOnly("-");
     }

@@ -4,6 +4,11 @@ import dev.vigil.events.CacheLevel;
 import dev.vigil.events.MetricEvent;
 import dev.vigil.model.AlertEvent;
 import dev.vigil.sinks.redis.AlertPayload;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.HashSet;
+import java.util.HashMap;
+import java.util.Map;
 import dev.vigil.sinks.redis.AlertSubscription;
 import dev.vigil.sinks.redis.RedisUrl;
 import dev.vigil.sinks.postgres.SchemaMigrator;
@@ -118,6 +123,28 @@ class AlertingIT {
         assertThat(rows.stream().map(AlertingIT::describe).toList()).containsExactlyInAnyOrderElementsOf(EXPECTED);
         Set<String> redisIds = subscribed.stream().map(m -> AlertPayload.fromJson(m).alertId()).collect(Collectors.toSet());
         assertThat(rows.stream().map(AlertEvent::alertId).collect(Collectors.toSet())).isEqualTo(redisIds);
+    }
+
+    @Test
+    void everyTransitionCarriesItsSeriesFingerprintAndStatusInTheTableAndOnRedis() throws Exception {
+        Map<String, String> fingerprintBySeries = new HashMap<>();
+        try (Connection c = DriverManager.getConnection(referenceDb);
+             ResultSet rs = c.createStatement().executeQuery("select * from alerts")) {
+            while (rs.next()) {
+                String series = rs.getString("rule") + " " + rs.getString("service") + " " + rs.getString("name");
+                assertThat(rs.getString("fingerprint")).as(series).matches("[0-9a-f]{16}").isEqualTo(AlertEvent.fingerprint(
+                        rs.getString("rule"), rs.getString("type"), rs.getString("service"), rs.getString("name")));
+                assertThat(rs.getString("status")).isEqualTo(rs.getString("event").equals("resolved") ? "resolved" : "firing");
+                fingerprintBySeries.put(series, rs.getString("fingerprint"));
+            }
+        }
+        assertThat(new HashSet<>(fingerprintBySeries.values())).as("one fingerprint per series").hasSameSizeAs(fingerprintBySeries.keySet());
+        for (String message : subscribed) {
+            JsonNode json = new ObjectMapper().readTree(message);
+            String series = json.get("rule").asText() + " " + json.get("service").asText() + " " + json.get("name").asText();
+            assertThat(json.get("fingerprint").asText()).as(series).isEqualTo(fingerprintBySeries.get(series));
+            assertThat(json.get("status").asText()).isIn("firing", "resolved");
+        }
     }
 
     @Test

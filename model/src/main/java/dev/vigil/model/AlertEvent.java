@@ -1,6 +1,9 @@
 package dev.vigil.model;
 
-
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * One alert transition: a rule's series started firing, escalated from warning to critical, or
@@ -34,4 +37,28 @@ public record AlertEvent(
     public static final String FIRING = "firing";
     public static final String ESCALATED = "escalated";
     public static final String RESOLVED = "resolved";
+
+    /** {@code firing} (for firing and escalated) or {@code resolved}: the alert's status as Alertmanager says it. */
+    public String status() {
+        return RESOLVED.equals(event) ? RESOLVED : FIRING;
+    }
+
+    /** The alert series' stable id: see {@link #fingerprint(String, String, String, String)}. */
+    public String fingerprint() {
+        return fingerprint(rule, type, service, name);
+    }
+
+    /**
+     * Same rule and series, same fingerprint, in every run: the first 16 hex digits of SHA-256 over rule,
+     * type, service and name joined by NUL bytes (schema v7 fills older rows with the same formula).
+     */
+    public static String fingerprint(String rule, String type, String service, String name) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(CompositeKey.of(rule, type, service, name).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
 }

@@ -20,8 +20,8 @@ public final class AlertsSink {
 
     static final String INSERT = """
             INSERT INTO alerts (alert_id, event, rule, severity, type, service, name, metric, value, threshold,
-                                window_start, window_end, started_at, summary)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                window_start, window_end, started_at, summary, fingerprint, status)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (alert_id) DO NOTHING""";
 
     private AlertsSink() {
@@ -54,6 +54,8 @@ public final class AlertsSink {
         ps.setObject(12, utc(a.windowEnd()));
         ps.setObject(13, utc(a.startedAt()));
         ps.setString(14, a.summary());
+        ps.setString(15, a.fingerprint());
+        ps.setString(16, a.status());
     }
 
     /** OffsetDateTime in UTC: a java.sql.Timestamp would be read in the JVM's default time zone. */

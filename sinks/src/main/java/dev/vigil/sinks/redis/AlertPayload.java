@@ -10,7 +10,8 @@ import java.time.Instant;
 
 /**
  * The JSON form of an alert transition on Redis (and in the Redis sink's checkpointed state): every
- * {@code alerts} column under its column name, times as ISO-8601 UTC strings, a missing value as null.
+ * {@code alerts} column under its column name (including {@code fingerprint} and {@code status}, which
+ * follow from the others), times as ISO-8601 UTC strings, a missing value as null.
  */
 public final class AlertPayload {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,7 +34,9 @@ public final class AlertPayload {
         o.put("window_start", Instant.ofEpochMilli(a.windowStart()).toString())
                 .put("window_end", Instant.ofEpochMilli(a.windowEnd()).toString())
                 .put("started_at", Instant.ofEpochMilli(a.startedAt()).toString())
-                .put("summary", a.summary());
+                .put("summary", a.summary())
+                .put("fingerprint", a.fingerprint())
+                .put("status", a.status());
         return o.toString();
     }
 

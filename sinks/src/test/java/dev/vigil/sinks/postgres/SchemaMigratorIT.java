@@ -65,6 +65,35 @@ class SchemaMigratorIT {
         }
     }
 
+    /** v6 → v7 gives every existing alert row the fingerprint the job computes for its series, and its status. */
+    @Test
+    void theFingerprintMigrationFillsOlderAlertRowsWithTheJobsFormula(EmbeddedStack stack) throws SQLException {
+        String url = stack.postgres().createDatabase("migrator_v6");
+        org.flywaydb.core.Flyway.configure(SchemaMigrator.class.getClassLoader()).dataSource(url, null, null)
+                .locations("classpath:db/migration").target("6").load().migrate();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.executeUpdate("""
+                    INSERT INTO alerts (alert_id, event, rule, severity, type, service, name, metric, window_start,
+                                        window_end, started_at, summary)
+                    VALUES ('a1', 'firing', 'request-p95', 'critical', 'request', 'shop', 'GET /cart/{id}', 'p95_ms', now(), now(), now(), 'x'),
+                           ('a2', 'escalated', 'request-p95', 'critical', 'request', 'shop', 'GET /cart/{id}', 'p95_ms', now(), now(), now(), 'x'),
+                           ('a3', 'resolved', 'cache-hit-rate', 'warning', 'cache', 'café', '*', 'hit_rate', now(), now(), now(), 'x')""");
+        }
+
+        SchemaMigrator.migrate(url);
+
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT alert_id, fingerprint, status FROM alerts ORDER BY alert_id")) {
+            List<String> rows = new java.util.ArrayList<>();
+            while (rs.next()) {
+                rows.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
+            }
+            String cart = dev.vigil.model.AlertEvent.fingerprint("request-p95", "request", "shop", "GET /cart/{id}");
+            String cafe = dev.vigil.model.AlertEvent.fingerprint("cache-hit-rate", "cache", "café", "*");
+            assertThat(rows).containsExactly("a1 " + cart + " firing", "a2 " + cart + " firing", "a3 " + cafe + " resolved");
+        }
+    }
+
     @Test
     void acceptsTheLibpqFormThatPsqlUses(EmbeddedStack stack) {
         stack.postgres().createDatabase("migrator_libpq");
