@@ -4,6 +4,7 @@ import dev.vigil.model.AlertEvent;
 import dev.vigil.sinks.redis.AlertPayload;
 import dev.vigil.sinks.redis.AlertChannels;
 import dev.vigil.sinks.redis.RedisUrl;
+import dev.vigil.sinks.webhook.WebhookForwarder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,6 +13,7 @@ import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.exceptions.JedisException;
 
 import java.io.PrintWriter;
+import java.net.URI;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -21,7 +23,11 @@ import java.util.concurrent.atomic.AtomicInteger;
         description = {
             "Subscribes to Vigil's alert channel on Redis and prints one line per alert transition: "
                     + "time, severity, event (firing, escalated, resolved), rule, series, value vs threshold, window.",
-            "Runs until Ctrl-C (or --count alerts); reconnects if Redis goes away."
+            "Runs until Ctrl-C (or --count alerts); reconnects if Redis goes away.",
+            "With --webhook URL it forwards every transition instead, as an Alertmanager webhook (version 4) POST, "
+                    + "read from the stream vigil:alerts:stream through the consumer group vigil-webhook:RECEIVER: "
+                    + "nothing is missed while the receiver or this command is away; a POST that fails is retried "
+                    + "with back-off until the receiver takes it."
         })
 final class AlertsCommand implements Callable<Integer> {
 
@@ -34,6 +40,18 @@ final class AlertsCommand implements Callable<Integer> {
     @Option(names = "--count", paramLabel = "N", defaultValue = "0", description = "Exit after N alerts (default: run until stopped).")
     int count;
 
+    @Option(names = "--webhook", paramLabel = "URL", description = "Forward each transition to this Alertmanager-compatible "
+            + "receiver (http:// or https://; user:password@ sends basic auth) instead of printing it.")
+    URI webhook;
+
+    @Option(names = "--receiver", paramLabel = "NAME", defaultValue = "vigil", description = "With --webhook: the receiver's "
+            + "name, sent as 'receiver' and naming the consumer group that remembers how far it got (default: ${DEFAULT-VALUE}).")
+    String receiver;
+
+    @Option(names = "--external-url", paramLabel = "URL", defaultValue = "", description = "With --webhook: sent as "
+            + "externalURL and generatorURL, such as the dashboard's address (default: none).")
+    String externalUrl;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -41,6 +59,12 @@ final class AlertsCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (webhook != null) {
+            return forward(out, err);
+        }
+        if (!receiver.equals("vigil") || !externalUrl.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--receiver and --external-url need --webhook");
+        }
         String channel = service == null ? AlertChannels.ALL : AlertChannels.forService(service);
         AtomicInteger printed = new AtomicInteger();
         long backoffMs = 500;
@@ -73,6 +97,31 @@ final class AlertsCommand implements Callable<Integer> {
                 }
             }
         }
+        return 0;
+    }
+
+    private int forward(PrintWriter out, PrintWriter err) throws InterruptedException {
+        WebhookForwarder forwarder;
+        try {
+            forwarder = WebhookForwarder.builder().redis(RedisUrl.parse(redis)).webhook(webhook).receiver(receiver)
+                    .service(service).externalUrl(externalUrl)
+                    .log(line -> {
+                        err.println(line);
+                        err.flush();
+                    })
+                    .onForwarded(a -> {
+                        out.println("forwarded " + AlertLine.format(a));
+                        out.flush();
+                    })
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        err.println("forwarding " + (service == null ? "every alert" : service + "'s alerts") + " from "
+                + AlertChannels.STREAM + " at " + RedisUrl.parse(redis) + " to " + forwarder.webhook()
+                + " (consumer group " + forwarder.group() + "; Ctrl-C to stop)");
+        err.flush();
+        forwarder.run(count);
         return 0;
     }
 }
