@@ -2,20 +2,36 @@ package dev.vigil.alerting;
 
 import dev.vigil.model.AlertEvent;
 import dev.vigil.model.MetricWindow;
+import dev.vigil.model.SloStatus;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
-/** Window rows in, alert transitions out: match rules, then judge per (rule, series). */
+/**
+ * Window rows in, alert transitions and SLO status out: SLA rules are matched and judged per (rule,
+ * series), SLOs per (SLO, series); both kinds of transitions leave as one stream.
+ */
 public final class AlertingPipeline {
     private AlertingPipeline() {
     }
 
-    public static DataStream<AlertEvent> build(DataStream<MetricWindow> windows, SlaRules rules) {
-        return windows
+    /** @param alerts every alert transition; @param sloStatus one row per SLO series and newest window */
+    public record Outputs(DataStream<AlertEvent> alerts, DataStream<SloStatus> sloStatus) {
+    }
+
+    public static Outputs build(DataStream<MetricWindow> windows, SlaRules rules, long allowedLatenessMs) {
+        DataStream<AlertEvent> sla = windows
                 .flatMap(new MatchRules(rules), TypeInformation.of(RuleInput.class))
                 .uid("match-rules").name("Match SLA rules")
                 .keyBy(RuleInput::key, TypeInformation.of(String.class))
                 .process(new AlertEvaluator(rules), TypeInformation.of(AlertEvent.class))
                 .uid("alert-evaluator").name("Evaluate SLA rules");
+        SingleOutputStreamOperator<AlertEvent> slo = windows
+                .flatMap(new MatchSlos(rules), TypeInformation.of(SloInput.class))
+                .uid("match-slos").name("Match SLOs")
+                .keyBy(SloInput::key, TypeInformation.of(String.class))
+                .process(new SloEvaluator(rules, allowedLatenessMs), TypeInformation.of(AlertEvent.class))
+                .uid("slo-evaluator").name("Evaluate SLO burn rates");
+        return new Outputs(sla.union(slo), slo.getSideOutput(SloEvaluator.STATUS));
     }
 }

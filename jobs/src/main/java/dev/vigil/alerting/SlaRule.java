@@ -54,7 +54,7 @@ public record SlaRule(
         return severity == Severity.CRITICAL ? critical : warning;
     }
 
-    private static boolean matchesAny(List<String> globs, String value) {
+    static boolean matchesAny(List<String> globs, String value) {
         if (globs.isEmpty()) {
             return true;
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.vigil.model.Durations;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +13,7 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -20,9 +22,10 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * A validated set of SLA rules, loaded from YAML: the shipped defaults (the SLA table of docs/contracts.md) or a
- * user's {@code --rules FILE}, which replaces them. Every mistake is reported before the job starts,
- * naming the rule and the field:
+ * A validated rules file, loaded from YAML: SLA rules ({@code rules:}), SLOs ({@code slos:}) and silence
+ * rules ({@code silence:}), each section optional. The shipped defaults (the SLA table of
+ * docs/contracts.md) hold SLA rules only; a user's {@code --rules FILE} replaces them. Every mistake is
+ * reported before the job starts, naming the entry and the field:
  *
  * <pre>{@code
  * rules:
@@ -38,6 +41,20 @@ import java.util.Set;
  *     services: ["checkout*"]    # optional globs (* and ?); default all
  *     names: ["GET /api/*"]      # optional globs on the name; default all
  *     rollup: include            # include | exclude | only: the name '*' rollup rows (default include)
+ * slos:
+ *   - name: pay-availability
+ *     type: request
+ *     services: ["pay"]          # globs; names: [...] optional, default the service rollup '*'
+ *     indicator: availability    # availability (not an error) | latency (at most threshold_ms)
+ *     objective: 0.999           # strictly between 0 and 1
+ *     period: 30d                # rolling; default 30d
+ *     min_count: 100             # optional: events a tier's short window needs to judge
+ *     tiers:                     # optional: replaces the default tiers; [] never alerts
+ *       - {severity: critical, long: 1h, short: 5m, factor: 14.4}
+ * silence:
+ *   - name: service-silent
+ *     services: ["*"]            # optional type:, names:
+ *     for: 5m                    # fires after this long without a window from a series that was reporting
  * }</pre>
  */
 public final class SlaRules implements Serializable {
@@ -48,14 +65,40 @@ public final class SlaRules implements Serializable {
     private static final Set<String> FIELDS = Set.of("name", "type", "metric", "comparison", "warning", "critical",
             "for", "resolve_after", "min_count", "services", "names", "rollup", "description");
 
-    private final List<SlaRule> rules;
+    private static final Set<String> SECTIONS = Set.of("rules", "slos", "silence");
+    private static final Set<String> SLO_FIELDS = Set.of("name", "type", "services", "names", "indicator",
+            "threshold_ms", "objective", "period", "min_count", "tiers", "description");
+    private static final Set<String> TIER_FIELDS = Set.of("severity", "long", "short", "factor");
+    private static final Set<String> SILENCE_FIELDS = Set.of("name", "type", "services", "names", "for", "description");
 
-    private SlaRules(List<SlaRule> rules) {
+    private final List<SlaRule> rules;
+    private final List<Slo> slos;
+    private final List<SilenceRule> silences;
+
+    private SlaRules(List<SlaRule> rules, List<Slo> slos, List<SilenceRule> silences) {
         this.rules = List.copyOf(rules);
+        this.slos = List.copyOf(slos);
+        this.silences = List.copyOf(silences);
     }
 
+    /** The SLA rules: thresholds per window. */
     public List<SlaRule> rules() {
         return rules;
+    }
+
+    /** The SLOs: objectives over a period, with burn-rate alerts. */
+    public List<Slo> slos() {
+        return slos;
+    }
+
+    /** The "stopped reporting" rules. */
+    public List<SilenceRule> silences() {
+        return silences;
+    }
+
+    /** The same SLA rules with these SLOs and silence rules (for tests and embedding). */
+    public SlaRules with(List<Slo> slos, List<SilenceRule> silences) {
+        return new SlaRules(rules, slos, silences);
     }
 
     /** The shipped defaults: the SLA table of docs/contracts.md, section 7. */
@@ -107,26 +150,65 @@ public final class SlaRules implements Serializable {
             throw new RuleValidationException(source + ": not valid YAML" + where + ": " + sentences(e.getOriginalMessage()), e);
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
-            throw new RuleValidationException(source + ": the file is empty; expected a mapping with a 'rules' list");
+            throw new RuleValidationException(source + ": the file is empty; expected a mapping with a 'rules', 'slos' or 'silence' list");
         }
-        if (!root.isObject() || !root.has("rules")) {
-            throw new RuleValidationException(source + ": expected a mapping with a 'rules' list");
+        if (!root.isObject()) {
+            throw new RuleValidationException(source + ": expected a mapping with a 'rules', 'slos' or 'silence' list");
         }
-        JsonNode list = root.get("rules");
-        if (!list.isArray() || list.isEmpty()) {
-            throw new RuleValidationException(source + ": 'rules' must be a non-empty list");
-        }
-        List<SlaRule> rules = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        for (int i = 0; i < list.size(); i++) {
-            SlaRule rule = new RuleReader(source, i, list.get(i)).read();
-            if (!seen.add(rule.name())) {
-                throw new RuleValidationException(source + ": rule \"" + rule.name() + "\" (rules[" + i
-                        + "]): name is used by an earlier rule");
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String section = it.next();
+            if (!SECTIONS.contains(section)) {
+                throw new RuleValidationException(source + ": unknown section '" + section + "' (sections: rules, slos, silence)");
             }
+        }
+        if (!root.has("rules") && !root.has("slos") && !root.has("silence")) {
+            throw new RuleValidationException(source + ": expected a mapping with a 'rules', 'slos' or 'silence' list");
+        }
+        Set<String> seen = new HashSet<>(); // one name space: every alert's `rule` column names one of them
+        List<SlaRule> rules = new ArrayList<>();
+        JsonNode list = section(root, "rules", source);
+        for (int i = 0; i < list.size(); i++) {
+            SlaRule rule = new RuleReader(source, "rules", "rule", i, list.get(i), FIELDS).readRule();
+            unique(seen, rule.name(), source, "rule", "rules", i);
             rules.add(rule);
         }
-        return new SlaRules(rules);
+        List<Slo> slos = new ArrayList<>();
+        list = section(root, "slos", source);
+        for (int i = 0; i < list.size(); i++) {
+            Slo slo = new RuleReader(source, "slos", "slo", i, list.get(i), SLO_FIELDS).readSlo();
+            unique(seen, slo.name(), source, "slo", "slos", i);
+            slos.add(slo);
+        }
+        List<SilenceRule> silences = new ArrayList<>();
+        list = section(root, "silence", source);
+        for (int i = 0; i < list.size(); i++) {
+            SilenceRule silence = new RuleReader(source, "silence", "silence rule", i, list.get(i), SILENCE_FIELDS).readSilence();
+            unique(seen, silence.name(), source, "silence rule", "silence", i);
+            silences.add(silence);
+        }
+        return new SlaRules(rules, slos, silences);
+    }
+
+    private static JsonNode section(JsonNode root, String name, String source) {
+        JsonNode list = root.get(name);
+        if (list == null) {
+            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+        }
+        if (!list.isArray() || list.isEmpty()) {
+            throw new RuleValidationException(source + ": '" + name + "' must be a non-empty list");
+        }
+        return list;
+    }
+
+    private static void unique(Set<String> seen, String name, String source, String kind, String section, int index) {
+        if (!seen.add(name)) {
+            throw new RuleValidationException(source + ": " + kind + " \"" + name + "\" (" + section + "[" + index
+                    + "]): name is used by an earlier rule, SLO or silence rule");
+        }
+    }
+
+    static String number(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.valueOf(d);
     }
 
     /** SnakeYAML's message without its indented source excerpts, on one line. */
@@ -135,28 +217,79 @@ public final class SlaRules implements Serializable {
                 .collect(java.util.stream.Collectors.joining("; "));
     }
 
-    /** Reads one rule, knowing where it is for the error messages. */
+    /** Reads one entry of a section, knowing where it is for the error messages. */
     private static final class RuleReader {
         private final String source;
+        private final String section;
+        private final String kind;
         private final int index;
         private final JsonNode node;
+        private final Set<String> fields;
         private String name;
+        /** Where inside the entry this reader reads ({@code tiers[0]: }), for the error messages. */
+        private String prefix = "";
 
-        RuleReader(String source, int index, JsonNode node) {
+        RuleReader(String source, String section, String kind, int index, JsonNode node, Set<String> fields) {
             this.source = source;
+            this.section = section;
+            this.kind = kind;
             this.index = index;
             this.node = node;
+            this.fields = fields;
         }
 
-        SlaRule read() {
+        /** The checks every entry shares: a mapping, known fields, a valid name. */
+        private void readName() {
             if (!node.isObject()) {
                 throw error("must be a mapping of fields");
             }
             name = node.hasNonNull("name") && node.get("name").isTextual() ? node.get("name").asText() : null;
-            rejectUnknownFields();
+            rejectUnknownFields(node, fields, "");
             if (name == null || !name.matches("[A-Za-z0-9_.-]{1,100}")) {
                 throw error("name is required: 1-100 letters, digits, '.', '-' or '_'");
             }
+        }
+
+        Slo readSlo() {
+            readName();
+            String type = type();
+            Slo.Indicator indicator = indicator();
+            double thresholdMs = Double.NaN;
+            if (indicator == Slo.Indicator.LATENCY) {
+                if (type.equals("cache")) {
+                    throw error("indicator latency needs durations; cache events are judged by availability");
+                }
+                if (!node.hasNonNull("threshold_ms")) {
+                    throw error("threshold_ms is required for indicator latency (good: the event took at most this many ms)");
+                }
+                thresholdMs = number("threshold_ms");
+                if (thresholdMs <= 0) {
+                    throw error("threshold_ms must be above 0; got " + fmt(thresholdMs));
+                }
+            } else if (node.has("threshold_ms")) {
+                throw error("threshold_ms belongs to indicator latency, not availability");
+            }
+            double objective = number("objective");
+            if (!(objective > 0 && objective < 1)) {
+                throw error("objective must be strictly between 0 and 1, such as 0.999 for 99.9%; got " + fmt(objective));
+            }
+            Duration period = duration("period", Slo.REFERENCE_PERIOD);
+            List<Slo.BurnTier> tiers = node.has("tiers") ? tiers(period) : Slo.defaultTiers(period);
+            return new Slo(name, type, globs("services"), globs("names"), indicator, thresholdMs, objective, period,
+                    integer("min_count", 0, 1), tiers);
+        }
+
+        SilenceRule readSilence() {
+            readName();
+            String type = node.hasNonNull("type") ? type() : null;
+            if (!node.hasNonNull("for")) {
+                throw error("for is required: how long a series that was reporting may send nothing, such as 5m");
+            }
+            return new SilenceRule(name, type, globs("services"), globs("names"), duration("for", null));
+        }
+
+        SlaRule readRule() {
+            readName();
             String type = type();
             String metric = metric(type);
             Comparison comparison = comparison();
@@ -167,13 +300,91 @@ public final class SlaRules implements Serializable {
                     warning, critical, integer("for", 1, 1), integer("resolve_after", 1, 1), integer("min_count", 1, 0));
         }
 
-        private void rejectUnknownFields() {
-            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+        private void rejectUnknownFields(JsonNode entry, Set<String> known, String where) {
+            for (Iterator<String> it = entry.fieldNames(); it.hasNext(); ) {
                 String field = it.next();
-                if (!FIELDS.contains(field)) {
-                    throw error("unknown field '" + field + "' (fields: " + String.join(", ", new java.util.TreeSet<>(FIELDS)) + ")");
+                if (!known.contains(field)) {
+                    throw error(where + "unknown field '" + field + "' (fields: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
                 }
             }
+        }
+
+        private Slo.Indicator indicator() {
+            String indicator = text("indicator", null);
+            try {
+                return Slo.Indicator.valueOf(String.valueOf(indicator).toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw error("indicator must be availability or latency; got " + quoted(indicator));
+            }
+        }
+
+        private Duration duration(String field, Duration fallback) {
+            String text = text(field, null);
+            if (text == null) {
+                return fallback;
+            }
+            Duration d;
+            try {
+                d = Durations.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw error(field + ": " + e.getMessage());
+            }
+            if (d.isZero()) {
+                throw error(field + " must be longer than 0");
+            }
+            return d;
+        }
+
+        private List<Slo.BurnTier> tiers(Duration period) {
+            JsonNode list = node.get("tiers");
+            if (!list.isArray()) {
+                throw error("tiers must be a list (an empty list: the SLO never alerts, it only reports)");
+            }
+            List<Slo.BurnTier> tiers = new ArrayList<>();
+            for (int i = 0; i < list.size(); i++) {
+                RuleReader tier = new RuleReader(source, section, kind, index, list.get(i), TIER_FIELDS);
+                tier.name = name;
+                tier.prefix = "tiers[" + i + "]: ";
+                if (!tier.node.isObject()) {
+                    throw tier.error("must be a mapping of severity, long, short and factor");
+                }
+                tier.rejectUnknownFields(tier.node, TIER_FIELDS, "");
+                Severity severity;
+                try {
+                    severity = Severity.valueOf(String.valueOf(tier.text("severity", null)).toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    throw tier.error("severity must be warning or critical; got " + quoted(tier.text("severity", null)));
+                }
+                Duration longWindow = tier.requiredDuration("long");
+                Duration shortWindow = tier.requiredDuration("short");
+                if (shortWindow.compareTo(longWindow) >= 0) {
+                    throw tier.error("short (" + Durations.format(shortWindow) + ") must be shorter than long ("
+                            + Durations.format(longWindow) + ")");
+                }
+                if (longWindow.compareTo(period) > 0) {
+                    throw tier.error("long (" + Durations.format(longWindow) + ") must not be longer than the period ("
+                            + Durations.format(period) + ")");
+                }
+                if (!tier.node.hasNonNull("factor")) {
+                    throw tier.error("factor is required (the burn rate both windows must exceed, such as 14.4)");
+                }
+                double factor = tier.number("factor");
+                if (!(factor > 0)) {
+                    throw tier.error("factor must be above 0; got " + fmt(factor));
+                }
+                tiers.add(new Slo.BurnTier(severity, longWindow, shortWindow, factor));
+            }
+            // Strongest first: the first tier that holds decides the alert's severity and value.
+            tiers.sort(java.util.Comparator.comparing(Slo.BurnTier::severity).reversed()
+                    .thenComparing(java.util.Comparator.comparingDouble(Slo.BurnTier::factor).reversed()));
+            return tiers;
+        }
+
+        private Duration requiredDuration(String field) {
+            if (!node.hasNonNull(field)) {
+                throw error(field + " is required (a duration such as 1h)");
+            }
+            return duration(field, null);
         }
 
         private String type() {
@@ -284,8 +495,9 @@ public final class SlaRules implements Serializable {
         }
 
         private RuleValidationException error(String what) {
-            String rule = name == null ? "rules[" + index + "]" : "rule \"" + name + "\" (rules[" + index + "])";
-            return new RuleValidationException(source + ": " + rule + ": " + what);
+            String at = section + "[" + index + "]";
+            String entry = name == null ? at : kind + " \"" + name + "\" (" + at + ")";
+            return new RuleValidationException(source + ": " + entry + ": " + prefix + what);
         }
 
         private static String quoted(String s) {

@@ -48,7 +48,8 @@ public final class JobOptions {
     String redis;
 
     @Option(names = "--rules", paramLabel = "FILE",
-            description = "SLA rules (YAML) replacing the shipped defaults; validated before the job starts.")
+            description = "Rules file (YAML: rules:, slos:, silence: sections, each optional) replacing the shipped SLA "
+                    + "rules; validated before the job starts.")
     java.nio.file.Path rules;
 
     @Option(names = "--bounded", description = "Read from the earliest to the end offsets found at start, write every window, then finish.")

@@ -155,7 +155,7 @@ public final class PipelineConfig implements Serializable {
         return values.windowsSink;
     }
 
-    /** Batching and retries of the {@code alerts} writer. */
+    /** Batching and retries of the {@code alerts} and {@code slo_status} writers. */
     public BatchSettings alertsSink() {
         return values.alertsSink;
     }

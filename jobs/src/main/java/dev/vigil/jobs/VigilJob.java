@@ -7,6 +7,7 @@ import dev.vigil.model.DeadLetter;
 import dev.vigil.model.Decoded;
 import dev.vigil.sinks.postgres.AlertsSink;
 import dev.vigil.sinks.postgres.MetricWindowsSink;
+import dev.vigil.sinks.postgres.SloStatusSink;
 import dev.vigil.sinks.redis.RedisAlertSink;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -130,7 +131,7 @@ public final class VigilJob {
 
     /**
      * Window rows to {@code metric_windows}, dead letters to the DLQ topic, alert transitions to the
-     * {@code alerts} table and, with a Redis URL, to Redis.
+     * {@code alerts} table and, with a Redis URL, to Redis, SLO status rows to {@code slo_status}.
      */
     public static VigilPipeline.Ports ports(PipelineConfig cfg) {
         List<OutputPort<AlertEvent>> alerts = new ArrayList<>();
@@ -145,6 +146,7 @@ public final class VigilJob {
                 new OutputPort<>("rollups-sink", "PostgreSQL: metric_windows_1h, metric_windows_1d",
                         new MetricWindowsSink(cfg.postgres(), cfg.windowsSink())),
                 alerts,
+                new OutputPort<>("slo-status-sink", "PostgreSQL: slo_status", SloStatusSink.create(cfg.postgres(), cfg.alertsSink())),
                 new OutputPort<>("dead-letter-sink", "Kafka: " + cfg.deadLetterTopic(), deadLetterSink(cfg)));
     }
 

@@ -8,6 +8,7 @@ import dev.vigil.model.AlertEvent;
 import dev.vigil.model.DeadLetter;
 import dev.vigil.model.Decoded;
 import dev.vigil.model.MetricWindow;
+import dev.vigil.model.SloStatus;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 
@@ -20,16 +21,18 @@ import java.util.List;
  *
  * <pre>
  * input ─► aggregation ─► window rows ─┬─► keyBy(primary key) ─► windows port
- *              │                        └─► alerting ─► alert transitions ─► alerts ports
+ *              │                        └─► alerting ─► alert transitions (SLA rules, SLOs) ─► alerts ports
+ *              │                                       └─► SLO status rows ─► keyBy(primary key) ─► slo-status port
  *              ├─► hourly and daily rows ─► keyBy(primary key) ─► rollups port
  *              └─► invalid and late records ─► dead-letters port
  * </pre>
  */
 public final class VigilPipeline {
 
-    /** The pipeline's outputs: where window rows, their hourly and daily rollups, alert transitions and dead letters go. */
+    /** The pipeline's outputs: where window rows, their hourly and daily rollups, alert transitions, SLO status rows and dead letters go. */
     public record Ports(OutputPort<MetricWindow> windows, OutputPort<MetricWindow> rollups,
-                        List<OutputPort<AlertEvent>> alerts, OutputPort<DeadLetter> deadLetters) {
+                        List<OutputPort<AlertEvent>> alerts, OutputPort<SloStatus> sloStatus,
+                        OutputPort<DeadLetter> deadLetters) {
         public Ports {
             alerts = List.copyOf(alerts);
         }
@@ -37,7 +40,8 @@ public final class VigilPipeline {
 
     /** The streams the graph produced, each already connected to its port. */
     public record Streams(DataStream<MetricWindow> windows, DataStream<MetricWindow> rollups,
-                          DataStream<AlertEvent> alerts, DataStream<DeadLetter> deadLetters) {
+                          DataStream<AlertEvent> alerts, DataStream<SloStatus> sloStatus,
+                          DataStream<DeadLetter> deadLetters) {
     }
 
     private VigilPipeline() {
@@ -64,10 +68,15 @@ public final class VigilPipeline {
                 .sinkTo(ports.deadLetters().sink())
                 .uid(ports.deadLetters().uid()).name(ports.deadLetters().name());
 
-        DataStream<AlertEvent> alerts = AlertingPipeline.build(outputs.windows(), rules);
+        AlertingPipeline.Outputs alerting = AlertingPipeline.build(outputs.windows(), rules, aggregation.allowedLatenessMs());
+        DataStream<AlertEvent> alerts = alerting.alerts();
         for (OutputPort<AlertEvent> port : ports.alerts()) {
             alerts.sinkTo(port.sink()).uid(port.uid()).name(port.name());
         }
-        return new Streams(outputs.windows(), outputs.rollups(), alerts, outputs.deadLetters());
+        alerting.sloStatus()
+                .keyBy(SloStatus::primaryKey, TypeInformation.of(String.class))
+                .sinkTo(ports.sloStatus().sink())
+                .uid(ports.sloStatus().uid()).name(ports.sloStatus().name());
+        return new Streams(outputs.windows(), outputs.rollups(), alerts, alerting.sloStatus(), outputs.deadLetters());
     }
 }

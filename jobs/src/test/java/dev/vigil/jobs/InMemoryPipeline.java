@@ -6,6 +6,7 @@ import dev.vigil.model.AlertEvent;
 import dev.vigil.model.DeadLetter;
 import dev.vigil.model.Decoded;
 import dev.vigil.model.MetricWindow;
+import dev.vigil.model.SloStatus;
 import dev.vigil.testing.CollectingSink;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
@@ -30,7 +31,7 @@ final class InMemoryPipeline {
 
     /** What one run produced, in the order each port received it. */
     record Result(List<MetricWindow> windowVersions, List<MetricWindow> rollupVersions, List<AlertEvent> alerts,
-                  List<DeadLetter> deadLetters) {
+                  List<SloStatus> sloStatus, List<DeadLetter> deadLetters) {
 
         /** The newest version of every row: what an upserting sink would leave in the table. */
         Map<String, MetricWindow> rows() {
@@ -58,23 +59,31 @@ final class InMemoryPipeline {
     /** @param clock the processing clock the watermarks are held to, as {@link Watermarks} holds them */
     static Result run(List<Decoded> input, AggregationSettings aggregation, Duration outOfOrderness, int parallelism,
                       Clock clock) throws Exception {
+        return run(input, aggregation, SlaRules.defaults(), outOfOrderness, parallelism, clock);
+    }
+
+    static Result run(List<Decoded> input, AggregationSettings aggregation, SlaRules rules, Duration outOfOrderness,
+                      int parallelism, Clock clock) throws Exception {
         String run = UUID.randomUUID().toString();
         CollectingSink<MetricWindow> windows = new CollectingSink<>(run + "/windows");
         CollectingSink<MetricWindow> rollups = new CollectingSink<>(run + "/rollups");
         CollectingSink<AlertEvent> alerts = new CollectingSink<>(run + "/alerts");
         CollectingSink<DeadLetter> deadLetters = new CollectingSink<>(run + "/dead-letters");
+        CollectingSink<SloStatus> sloStatus = new CollectingSink<>(run + "/slo-status");
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
         env.getConfig().enableObjectReuse(); // as the real job runs
         DataStream<Decoded> source = env.fromData(input, TypeInformation.of(Decoded.class))
                 .assignTimestampsAndWatermarks(watermarkAfterEveryEvent(outOfOrderness, clock));
-        VigilPipeline.build(source, aggregation, SlaRules.defaults(), new VigilPipeline.Ports(
+        VigilPipeline.build(source, aggregation, rules, new VigilPipeline.Ports(
                 new OutputPort<>("windows", "Collect windows", windows),
                 new OutputPort<>("rollups", "Collect rollups", rollups),
                 List.of(new OutputPort<>("alerts", "Collect alerts", alerts)),
+                new OutputPort<>("slo-status", "Collect SLO status", sloStatus),
                 new OutputPort<>("dead-letters", "Collect dead letters", deadLetters)));
         env.execute("in-memory pipeline");
-        return new Result(windows.received(), rollups.received(), alerts.received(), deadLetters.received());
+        return new Result(windows.received(), rollups.received(), alerts.received(), sloStatus.received(),
+                deadLetters.received());
     }
 
     /**

@@ -1,8 +1,6 @@
 package dev.vigil.sinks.postgres;
 
 import dev.vigil.model.AlertEvent;
-import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
-import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 
 import java.sql.PreparedStatement;
@@ -28,15 +26,7 @@ public final class AlertsSink {
     }
 
     public static JdbcSink<AlertEvent> create(PostgresUrl url, BatchSettings batches) {
-        return JdbcSink.<AlertEvent>builder()
-                .withQueryStatement(INSERT, AlertsSink::bind)
-                .withExecutionOptions(JdbcExecutionOptions.builder().withBatchSize(batches.batchSize())
-                        .withBatchIntervalMs(batches.flushInterval().toMillis()).withMaxRetries(batches.maxRetries()).build())
-                .buildAtLeastOnce(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                        .withUrl(url.jdbc())
-                        .withDriverName("org.postgresql.Driver")
-                        .withConnectionCheckTimeoutSeconds(30)
-                        .build());
+        return JdbcSinks.idempotent(url, batches, INSERT, AlertsSink::bind);
     }
 
     static void bind(PreparedStatement ps, AlertEvent a) throws SQLException {

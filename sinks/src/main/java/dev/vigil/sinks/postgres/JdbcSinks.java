@@ -1,0 +1,28 @@
+package dev.vigil.sinks.postgres;
+
+import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
+import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
+import org.apache.flink.connector.jdbc.JdbcStatementBuilder;
+import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
+
+/**
+ * The JDBC connector's at-least-once sink, as every idempotent writer of Vigil configures it: one
+ * statement (an insert that skips or an upsert, so a replay after a failure changes nothing), batched
+ * and retried by {@link BatchSettings}.
+ */
+final class JdbcSinks {
+    private JdbcSinks() {
+    }
+
+    static <T> JdbcSink<T> idempotent(PostgresUrl url, BatchSettings batches, String sql, JdbcStatementBuilder<T> bind) {
+        return JdbcSink.<T>builder()
+                .withQueryStatement(sql, bind)
+                .withExecutionOptions(JdbcExecutionOptions.builder().withBatchSize(batches.batchSize())
+                        .withBatchIntervalMs(batches.flushInterval().toMillis()).withMaxRetries(batches.maxRetries()).build())
+                .buildAtLeastOnce(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
+                        .withUrl(url.jdbc())
+                        .withDriverName("org.postgresql.Driver")
+                        .withConnectionCheckTimeoutSeconds(30)
+                        .build());
+    }
+}
