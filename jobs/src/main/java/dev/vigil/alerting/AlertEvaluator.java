@@ -15,8 +15,9 @@ import java.util.Map;
 
 /**
  * Runs {@link AlertStateMachine} per (rule, series) on event time. A series that sends no window for
- * {@value #QUIET_WINDOWS} window lengths is forgotten (a firing alert resolves first), so state does
- * not grow with every series ever seen.
+ * {@value #QUIET_WINDOWS} window lengths is forgotten, so state does not grow with every series ever
+ * seen — unless its alert is firing: a series that stopped reporting has not recovered, so its alert
+ * stays firing until windows pass again (a silence rule says that it went quiet).
  */
 public final class AlertEvaluator extends KeyedProcessFunction<String, RuleInput, AlertEvent> {
     private static final long serialVersionUID = 1L;
@@ -69,15 +70,10 @@ public final class AlertEvaluator extends KeyedProcessFunction<String, RuleInput
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<AlertEvent> out) throws Exception {
         AlertState s = state.value();
-        RuleInput last = lastInput.value();
-        if (s != null && last != null && ctx.timerService().currentWatermark() != Long.MAX_VALUE) {
-            // A real silence. (At the end of a bounded input every timer fires; that is not silence.)
-            MetricWindow w = last.window();
-            AlertEvent resolved = AlertStateMachine.quiet(s, byName.get(last.rule()), w.type(), w.service(), w.name());
-            if (resolved != null) {
-                transitions.inc();
-                out.collect(resolved);
-            }
+        if (s != null && s.status == AlertState.Status.FIRING && ctx.timerService().currentWatermark() != Long.MAX_VALUE) {
+            s.quietTimer = Long.MIN_VALUE; // kept, firing, until the series reports again
+            state.update(s);
+            return;
         }
         state.clear();
         lastInput.clear();

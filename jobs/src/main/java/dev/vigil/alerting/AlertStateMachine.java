@@ -95,19 +95,6 @@ public final class AlertStateMachine {
         return resolved;
     }
 
-    /** The series stopped reporting: a firing alert resolves for lack of data; any state is dropped. */
-    public static AlertEvent quiet(AlertState s, SlaRule rule, String type, String service, String name) {
-        AlertEvent resolved = null;
-        if (s.status == AlertState.Status.FIRING) {
-            resolved = new AlertEvent(alertId(rule.name(), type, service, name, s.lastWindowStart, "resolved-quiet"),
-                    AlertEvent.RESOLVED, rule.name(), s.severity.wireName(), type, service, name, rule.metric(),
-                    Double.NaN, rule.threshold(s.severity), s.lastWindowStart, s.lastWindowEnd, s.startedAt,
-                    rule.name() + " resolved: " + service + " " + name + " stopped reporting");
-        }
-        reset(s);
-        return resolved;
-    }
-
     private static AlertEvent fire(AlertState s, SlaRule rule, MetricWindow w, double value) {
         s.status = AlertState.Status.FIRING;
         s.passes = 0;

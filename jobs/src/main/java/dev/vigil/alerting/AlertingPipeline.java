@@ -9,7 +9,8 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
  * Window rows in, alert transitions and SLO status out: SLA rules are matched and judged per (rule,
- * series), SLOs per (SLO, series); both kinds of transitions leave as one stream.
+ * series), SLOs per (SLO, series), silence rules per (rule, series); every kind of transition leaves as
+ * one stream.
  */
 public final class AlertingPipeline {
     private AlertingPipeline() {
@@ -32,6 +33,12 @@ public final class AlertingPipeline {
                 .keyBy(SloInput::key, TypeInformation.of(String.class))
                 .process(new SloEvaluator(rules, allowedLatenessMs), TypeInformation.of(AlertEvent.class))
                 .uid("slo-evaluator").name("Evaluate SLO burn rates");
-        return new Outputs(sla.union(slo), slo.getSideOutput(SloEvaluator.STATUS));
+        DataStream<AlertEvent> silence = windows
+                .flatMap(new MatchSilence(rules), TypeInformation.of(SilenceInput.class))
+                .uid("match-silence").name("Match silence rules")
+                .keyBy(SilenceInput::key, TypeInformation.of(String.class))
+                .process(new SilenceEvaluator(rules), TypeInformation.of(AlertEvent.class))
+                .uid("silence-evaluator").name("Evaluate silence rules");
+        return new Outputs(sla.union(slo, silence), slo.getSideOutput(SloEvaluator.STATUS));
     }
 }

@@ -42,15 +42,25 @@ class AlertEvaluatorTest {
     }
 
     @Test
-    void aSeriesThatGoesQuietResolvesAndItsStateIsCleared() throws Exception {
+    void aFiringSeriesThatGoesQuietStaysFiringUntilItReportsAndPasses() throws Exception {
         send(0, 600);
         assertThat(events()).containsExactly("firing");
+
+        harness.processWatermark(new Watermark(W + 5 * AlertEvaluator.QUIET_WINDOWS * W));
+        assertThat(events()).as("silence is not recovery").containsExactly("firing");
         assertThat(harness.numKeyedStateEntries()).isPositive();
 
-        harness.processWatermark(new Watermark(W + AlertEvaluator.QUIET_WINDOWS * W - 1));
-        assertThat(events()).containsExactly("firing");
-        harness.processWatermark(new Watermark(W + AlertEvaluator.QUIET_WINDOWS * W));
+        send(50 * W, 100);
         assertThat(events()).containsExactly("firing", "resolved");
+    }
+
+    @Test
+    void aQuietSeriesThatIsNotFiringIsForgotten() throws Exception {
+        send(0, 100);
+        assertThat(harness.numKeyedStateEntries()).isPositive();
+        harness.processWatermark(new Watermark(W + AlertEvaluator.QUIET_WINDOWS * W - 1));
+        assertThat(harness.numKeyedStateEntries()).isPositive();
+        harness.processWatermark(new Watermark(W + AlertEvaluator.QUIET_WINDOWS * W));
         assertThat(harness.numKeyedStateEntries()).isZero();
     }
 

@@ -140,16 +140,4 @@ class AlertStateMachineTest {
         assertThat(e.value()).isEqualTo(0.65);
         assertThat(e.threshold()).isEqualTo(0.7);
     }
-
-    @Test
-    void aQuietSeriesResolvesAFiringAlertAndForgetsEverything() {
-        p95(450);
-        p95(450);
-        AlertEvent resolved = AlertStateMachine.quiet(state, P95, "request", "api", "GET /x");
-        assertThat(resolved.event()).isEqualTo("resolved");
-        assertThat(resolved.value()).isNaN();
-        assertThat(resolved.summary()).isEqualTo("request-p95 resolved: api GET /x stopped reporting");
-        assertThat(state.status).isEqualTo(AlertState.Status.OK);
-        assertThat(AlertStateMachine.quiet(new AlertState(), P95, "request", "api", "GET /x")).isNull();
-    }
 }

@@ -79,6 +79,10 @@ class SloIT {
                 tiers:
                   - {severity: critical, long: 2m, short: 30s, factor: 10}
                   - {severity: warning, long: 10m, short: 1m, factor: 2}
+            silence:
+              - name: service-silent
+                services: ["*"]
+                for: 1m
             """;
 
     static EmbeddedStack stack;
@@ -105,6 +109,9 @@ class SloIT {
                 out.add(MetricEvent.request(ts, "pay", "POST /pay", null, ms, error ? 503 : 200, "POST"));
                 boolean shopError = i == 0 && w % 5 == 0; // 0.2%: burn 0.2
                 out.add(MetricEvent.request(ts + 1, "shop", "GET /items/{id}", null, 15, shopError ? 500 : 200, "GET"));
+                if (i % 20 == 0 && (w < 20 || w >= 40)) { // batch goes silent for windows 20..39
+                    out.add(MetricEvent.request(ts + 2, "batch", "POST /run", null, 40, 200, "POST"));
+                }
             }
         }
         return out;
@@ -135,6 +142,9 @@ class SloIT {
     void theIncidentFiresTheWarningTierEscalatesToCriticalAndResolvesAtTheWindowsWorkedOutByHand() throws Exception {
         List<String> alerts = new ArrayList<>();
         for (AlertEvent a : AlertingIT.alertsTable(referenceDb)) {
+            if (a.rule().equals("service-silent")) {
+                continue; // below
+            }
             assertThat(a.metric()).isEqualTo("burn_rate");
             alerts.add(a.rule() + " " + a.service() + " " + a.name() + " " + a.event() + " " + a.severity() + " @"
                     + (a.windowStart() - T0) / W + " threshold " + a.threshold());
@@ -148,6 +158,26 @@ class SloIT {
         assertThat(escalated.value()).as("the smaller burn rate of the deciding tier: the 2m window's")
                 .isCloseTo(125 / 1200.0 / 0.01, within(1e-9));
         assertThat(escalated.summary()).contains("tier 2m/30s > 10").contains("objective 99% over 1h");
+    }
+
+    /**
+     * batch reports windows 0..19, nothing in 20..39, then again: silent once event time (moved by pay and
+     * shop) passes the end of window 19 plus 1m; resolved by window 40. pay and shop never stop; the end of
+     * the bounded input is not silence.
+     */
+    @Test
+    void aSilentServiceFiresByEventTimeAndResolvesWhenItReturns() throws Exception {
+        List<String> silence = new ArrayList<>();
+        for (AlertEvent a : AlertingIT.alertsTable(referenceDb)) {
+            if (a.rule().equals("service-silent")) {
+                assertThat(a.metric()).isEqualTo("silence");
+                silence.add(a.service() + " " + a.name() + " " + a.event() + " " + a.severity() + " @" + (a.windowStart() - T0) / W
+                        + " value " + a.value());
+            }
+        }
+        assertThat(silence).containsExactlyInAnyOrder(
+                "batch * firing critical @19 value 60.0", "batch POST /run firing critical @19 value 60.0",
+                "batch * resolved critical @40 value 200.0", "batch POST /run resolved critical @40 value 200.0");
     }
 
     @Test
