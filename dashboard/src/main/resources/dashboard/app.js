@@ -261,6 +261,17 @@ function drawSla(sla) {
       r.compliance_pct == null ? '—' : r.compliance_pct.toFixed(2) + '%'),
     el('td', { class: 'num' }, r.incidents)));
   $('#sla-table tbody').replaceChildren(...rows);
+  const slos = (sla.slos || []).map((o) => el('tr', { 'data-slo': o.slo, 'data-name': o.name },
+    el('td', {}, stateBadge(o.alert_state)),
+    el('td', {}, o.slo),
+    el('td', {}, o.type + ' ' + o.name),
+    el('td', { class: 'num' }, (o.objective * 100).toPrecision(6).replace(/\.?0+$/, '') + '%'),
+    el('td', { class: 'num value-' + (o.budget_remaining < 0 ? 'critical' : o.budget_remaining < 0.25 ? 'warning' : 'ok') },
+      (o.budget_remaining * 100).toFixed(1) + '%'),
+    el('td', { class: 'num' }, Object.entries(o.burn_rates).map(([w, b]) => w + ' ' + b.toFixed(2)).join(' · ')),
+    el('td', { class: 'num', title: o.good + ' good of ' + o.total + ' over the period, up to ' + o.window_end }, o.total)));
+  $('#slo-table tbody').replaceChildren(...slos);
+  $('#slos').hidden = slos.length === 0;
 }
 
 function drawTimeline(alerts) {

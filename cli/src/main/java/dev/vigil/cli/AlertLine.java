@@ -19,7 +19,9 @@ final class AlertLine {
      */
     static String format(AlertEvent a) {
         // A firing or escalating value breaches its threshold, so the side it is on gives the comparison.
-        String comparison = a.event().equals(AlertEvent.RESOLVED) ? "vs" : (a.value() < a.threshold() ? "<" : ">");
+        // A silence: "silence=300 for 300" (seconds without events, for the rule's for), "silence=990 after 300" on return.
+        String comparison = a.metric().equals("silence") ? (a.event().equals(AlertEvent.RESOLVED) ? "after" : "for")
+                : a.event().equals(AlertEvent.RESOLVED) ? "vs" : (a.value() < a.threshold() ? "<" : ">");
         return String.format(Locale.ROOT, "%s %-8s %-9s %-20s %s %s %s  %s=%s %s %s  window %s-%s",
                 Instant.ofEpochMilli(a.windowEnd()), a.severity().toUpperCase(Locale.ROOT), a.event(), a.rule(),
                 a.service(), a.type(), a.name(), a.metric(), number(a.value()), comparison, number(a.threshold()),

@@ -86,6 +86,22 @@ class DashboardIT {
     static Instant to;
     static DashboardServer server;
 
+    /**
+     * The default SLA rules, and an SLO whose one tier cannot hold (a 99.5% objective burns at most 200),
+     * so it reports burn rates and budget but changes no alert the tests expect.
+     */
+    static final SlaRules RULES = SlaRules.defaults().with(SlaRules.parse("""
+            slos:
+              - name: shop-availability
+                type: request
+                services: ["shop"]
+                indicator: availability
+                objective: 0.995
+                period: 1d
+                tiers:
+                  - {severity: critical, long: 1h, short: 5m, factor: 1000}
+            """, "dashboard-it slos").slos(), List.of());
+
     @BeforeAll
     static void realRun(EmbeddedStack shared) throws Exception {
         stack = shared;
@@ -116,6 +132,7 @@ class DashboardIT {
                 .window(Duration.ofMillis(WINDOW_MS))
                 .checkpointInterval(Duration.ofSeconds(5))
                 .parallelism(2)
+                .rules(RULES)
                 .build());
         long started = System.nanoTime();
         server = DashboardServer.builder().postgres(PostgresUrl.parse(db)).redis(RedisUrl.parse(stack.redisUrl())).port(0).build().start();
@@ -309,6 +326,27 @@ class DashboardIT {
             assertThat(slow.get("alert_state").asText()).isEqualTo("critical");
             assertThat(slow.get("compliance_pct").asDouble()).isLessThan(100).isGreaterThan(50);
             assertThat(find(body.get("rules"), "cache-hit-rate", "sessions").get("alert_state").asText()).isEqualTo("ok");
+
+            // Each SLO series: the newest slo_status row of the range.
+            Map<String, Object> slo = sql("SELECT window_end, good, total, budget_remaining, burn_rates::text AS burn_rates, state "
+                    + "FROM slo_status WHERE slo = 'shop-availability' AND service = 'shop' AND name = '*' "
+                    + "AND window_end > ? AND window_end <= ? ORDER BY window_end DESC LIMIT 1", from, to).get(0);
+            assertThat(body.get("slos")).singleElement().satisfies(o -> {
+                assertThat(o.get("slo").asText()).isEqualTo("shop-availability");
+                assertThat(o.get("name").asText()).isEqualTo("*");
+                assertThat(o.get("objective").asDouble()).isEqualTo(0.995);
+                assertThat(o.get("good").asLong()).isEqualTo(((Number) slo.get("good")).longValue()).isPositive();
+                assertThat(o.get("total").asLong()).isEqualTo(((Number) slo.get("total")).longValue());
+                assertThat(o.get("budget_remaining").asDouble()).isEqualTo((Double) slo.get("budget_remaining"));
+                try {
+                    assertThat(o.get("burn_rates")).isEqualTo(new com.fasterxml.jackson.databind.ObjectMapper().readTree(slo.get("burn_rates").toString()));
+                } catch (java.io.IOException e) {
+                    throw new AssertionError(e);
+                }
+                assertThat(o.get("burn_rates").fieldNames()).toIterable().containsExactly("5m", "1h");
+                assertThat(o.get("alert_state").asText()).isEqualTo("ok");
+                assertThat(Instant.parse(o.get("window_end").asText())).isEqualTo(((java.sql.Timestamp) slo.get("window_end")).toInstant());
+            });
         }
 
         @Test
@@ -420,7 +458,10 @@ class DashboardIT {
                 assertThat(painted("errors")).as("error rate chart pixels").isGreaterThan(200);
                 assertThat(driver.findElements(By.cssSelector("#sla-table tbody tr"))).isNotEmpty();
                 assertThat(driver.findElements(By.cssSelector("#timeline-list li"))).isNotEmpty();
+                assertThat(driver.findElements(By.cssSelector("#slo-table tbody tr[data-slo='shop-availability']"))).hasSize(1);
             });
+            assertThat(driver.findElement(By.cssSelector("#slo-table tbody tr")).getText())
+                    .as("state, SLO, series, objective, budget, burn rates").contains("OK", "shop-availability", "request *", "99.5%", "5m ", "1h ");
             Long points = (Long) ((JavascriptExecutor) driver).executeScript("return window.vigil.charts.latency.plot.data[0].length");
             assertThat(points).isGreaterThanOrEqualTo(30);
 

@@ -37,6 +37,7 @@ import java.util.Map;
 public final class StatusQueries {
 
     static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final Duration HOUR = Duration.ofHours(1);
     private static final Duration DAY = Duration.ofDays(1);
     /** History answers stop here; the response says when it was cut. */
@@ -237,8 +238,53 @@ public final class StatusQueries {
                     }
                 }
             }
+            out.putArray("slos").addAll(slos(c, service, range));
         }
         return out;
+    }
+
+    /**
+     * Where each SLO of a service stood at the end of the range: the newest {@code slo_status} row of each
+     * SLO series in the range (its budget over the SLO's period up to then, its burn rates, its alert).
+     */
+    private static List<ObjectNode> slos(Connection c, String service, TimeRange range) throws SQLException {
+        String sql = """
+                SELECT DISTINCT ON (s.slo, s.type, s.name) s.slo, s.type, s.name, s.window_end, s.objective, s.good,
+                       s.total, s.budget_remaining, s.burn_rates::text AS burn_rates, s.state
+                FROM slo_status s
+                WHERE s.service = ? AND s.window_end > ? AND s.window_end <= ?
+                ORDER BY s.slo, s.type, s.name, s.window_end DESC""";
+        List<ObjectNode> slos = new ArrayList<>();
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            bind(st, 1, service, range.from(), range.to());
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    ObjectNode o = JSON.objectNode();
+                    o.put("slo", rs.getString("slo"));
+                    o.put("type", rs.getString("type"));
+                    o.put("name", rs.getString("name"));
+                    o.put("window_end", iso(rs.getTimestamp("window_end")));
+                    o.put("objective", rs.getDouble("objective"));
+                    o.put("good", rs.getLong("good"));
+                    o.put("total", rs.getLong("total"));
+                    o.put("budget_remaining", rs.getDouble("budget_remaining"));
+                    try {
+                        // jsonb keeps keys in its own order; the API gives the windows shortest first.
+                        JsonNode stored = MAPPER.readTree(rs.getString("burn_rates"));
+                        List<String> windows = new ArrayList<>();
+                        stored.fieldNames().forEachRemaining(windows::add);
+                        windows.sort(java.util.Comparator.comparing(dev.vigil.model.Durations::parse));
+                        ObjectNode burn = o.putObject("burn_rates");
+                        windows.forEach(w -> burn.set(w, stored.get(w)));
+                    } catch (java.io.IOException e) {
+                        throw new SQLException("slo_status.burn_rates is not JSON: " + e.getMessage(), e);
+                    }
+                    o.put("alert_state", rs.getString("state"));
+                    slos.add(o);
+                }
+            }
+        }
+        return slos;
     }
 
     /** GET /api/alerts?state=active: the alert series whose latest transition is not a resolution. */
@@ -294,17 +340,18 @@ public final class StatusQueries {
     }
 
     /**
-     * What {@code vigil serve} needs of the schema (v7: rollups, sla_rules, vigil_rule_applies, alerts.fingerprint); null when
+     * What {@code vigil serve} needs of the schema (v8: rollups, sla_rules, vigil_rule_applies, alerts.fingerprint, slo_status); null when
      * all there, else what is missing.
      */
     public String missingSchema() throws SQLException {
         String sql = "SELECT to_regclass('metric_windows_1h') IS NOT NULL AND to_regclass('sla_rules') IS NOT NULL "
                 + "AND to_regclass('alerts') IS NOT NULL "
                 + "AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('alerts') AND attname = 'fingerprint') "
+                + "AND to_regclass('slo_status') IS NOT NULL "
                 + "AND to_regprocedure('vigil_rule_applies(sla_rules, text, text)') IS NOT NULL";
         try (Connection c = db.getConnection(); PreparedStatement st = c.prepareStatement(sql); ResultSet rs = st.executeQuery()) {
             rs.next();
-            return rs.getBoolean(1) ? null : "the database has no Vigil schema v7 (tables metric_windows_1h, sla_rules, alerts with fingerprint); run vigil migrate";
+            return rs.getBoolean(1) ? null : "the database has no Vigil schema v8 (tables metric_windows_1h, sla_rules, alerts with fingerprint, slo_status); run vigil migrate";
         }
     }
 

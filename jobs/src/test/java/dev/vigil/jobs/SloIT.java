@@ -242,6 +242,33 @@ class SloIT {
         assertThat(rows).as("one row per SLO and window").isEqualTo(3 * WINDOWS);
     }
 
+    /** The README's "where each SLO stands now" query, on this run's rows (printed: the README shows it). */
+    @Test
+    void theReadmeQueryShowsWhereEachSloStandsNow() throws Exception {
+        List<String> lines = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(referenceDb);
+             ResultSet rs = c.createStatement().executeQuery(README_QUERY)) {
+            while (rs.next()) {
+                lines.add(String.format("%-18s | %-7s | %s | %6s | %7s | %8s | %s", rs.getString(1), rs.getString(2),
+                        rs.getObject(3, java.time.OffsetDateTime.class).toInstant(), rs.getString(4), rs.getString(5),
+                        rs.getString(6), rs.getString(7)));
+            }
+        }
+        System.out.println("slo-it README query:\n" + String.join("\n", lines));
+        // pay: 250 bad of 6,000 (1% allowed: 60) → 1 - 250/60; latency: 100 slow of 6,000 (5%: 300) → 1 - 100/300.
+        assertThat(lines).hasSize(3);
+        assertThat(lines).containsExactly(
+                "pay-availability   | pay     | 2023-11-14T22:23:20Z | -3.167 |    0.00 |     0.00 | ok",
+                "pay-latency        | pay     | 2023-11-14T22:23:20Z |  0.667 |    null |     null | ok",
+                "shop-availability  | shop    | 2023-11-14T22:23:20Z |  0.800 |    0.17 |     0.00 | ok");
+    }
+
+    static final String README_QUERY = """
+            SELECT DISTINCT ON (slo, service) slo, service, window_end, round(budget_remaining::numeric, 3) AS budget,
+                   round((burn_rates->>'1m')::numeric, 2) AS burn_1m,
+                   round((burn_rates->>'30s')::numeric, 2) AS burn_30s, state
+            FROM slo_status ORDER BY slo, service, window_end DESC""";
+
     @Test
     void aFailureMidRunEndsWithExactlyTheSameSloStatusRowsAndAlerts() throws Exception {
         String db = database("slo_failure");
