@@ -94,6 +94,28 @@ class SchemaMigratorIT {
         }
     }
 
+    /** slo_status rows go with the one-window rows' retention; a dry run only counts them. */
+    @Test
+    void retentionDeletesSloStatusRowsOlderThanTheWindowsRetention(EmbeddedStack stack) throws SQLException {
+        String url = stack.postgres().createDatabase("migrator_slo_retention");
+        SchemaMigrator.migrate(url);
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.executeUpdate("""
+                    INSERT INTO slo_status (slo, type, service, name, window_start, window_end, objective, good, total,
+                                            window_good, window_total, budget_remaining, burn_rates, state)
+                    SELECT 'pay-availability', 'request', 'pay', '*', t - interval '1 minute', t, 0.999, 10, 10, 1, 1, 1,
+                           '{"5m": 0}', 'ok'
+                    FROM unnest(ARRAY[timestamptz '2026-01-01 00:00Z', '2026-01-05 00:00Z', '2026-01-09 12:00Z']) AS t""");
+            String apply = "SELECT table_name, rows_dropped FROM vigil_apply_retention(interval '8 days', NULL, NULL, "
+                    + "timestamptz '2026-01-10 00:00Z', %s) WHERE table_name = 'slo_status'";
+            assertThat(row(st, apply.formatted("true"))).containsExactly("slo_status", "1");
+            assertThat(row(st, "SELECT count(*) FROM slo_status")).containsExactly("3");
+            assertThat(row(st, apply.formatted("false"))).containsExactly("slo_status", "1");
+            assertThat(row(st, "SELECT count(*), min(window_end) = timestamptz '2026-01-05 00:00Z' FROM slo_status"))
+                    .containsExactly("2", "t");
+        }
+    }
+
     @Test
     void acceptsTheLibpqFormThatPsqlUses(EmbeddedStack stack) {
         stack.postgres().createDatabase("migrator_libpq");
