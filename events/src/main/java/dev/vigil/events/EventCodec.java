@@ -257,6 +257,43 @@ public final class EventCodec {
         return out.toByteArray();
     }
 
+    /**
+     * An encoder for one thread that encodes event after event with one generator and one buffer, instead
+     * of a new generator and buffer per event as {@link #encode} makes: what the agent's sender uses.
+     * Only the returned value is allocated per event. Not thread-safe.
+     */
+    public Encoder newEncoder() {
+        return new Encoder(factory);
+    }
+
+    /** See {@link #newEncoder()}. */
+    public static final class Encoder {
+        private final ByteArrayBuilder out = new ByteArrayBuilder(512);
+        private final JsonGenerator g;
+
+        private Encoder(JsonFactory factory) {
+            try {
+                g = factory.createGenerator(out);
+            } catch (IOException e) {
+                throw new UncheckedIOException("creating a generator over memory failed", e);
+            }
+            g.setRootValueSeparator(null); // each value is a record of its own, not a stream of values
+        }
+
+        /** The v1 bytes of one event, the same as {@link EventCodec#encode} gives. */
+        public byte[] encode(MetricEvent event) {
+            try {
+                write(g, event);
+                g.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException("encoding to memory failed", e);
+            }
+            byte[] bytes = out.toByteArray();
+            out.reset();
+            return bytes;
+        }
+    }
+
     /** Writes an event as one JSON object to a generator the caller owns (and may reuse). */
     public static void write(JsonGenerator g, MetricEvent e) throws IOException {
         g.writeStartObject();

@@ -7,6 +7,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -125,6 +126,23 @@ class EventCodecTest {
         for (MetricEvent e : events) {
             MetricEvent back = codec.decode(codec.encode(e));
             assertThat(back).isEqualTo(e);
+        }
+    }
+
+    @Test
+    void theReusableEncoderWritesTheSameBytesEventAfterEvent() {
+        EventCodec.Encoder encoder = new EventCodec().newEncoder();
+        for (int round = 0; round < 3; round++) {
+            for (MetricEvent e : List.of(
+                    MetricEvent.request(1, "svc", "GET /a/{id}", "i-1", 12.75, 404, "GET"),
+                    MetricEvent.request(2, "svc", "POST \"quoted\" \\ route ünïcode", null, 0.001, 503, null),
+                    MetricEvent.query(3, "svc", "SELECT users", null, 4, true, 17),
+                    MetricEvent.cache(4, "svc", "plan_catalog", "i-2", true, CacheLevel.L1, Double.NaN, false),
+                    MetricEvent.scrape(6, "svc", "twitter", null, 4000, false, MetricEvent.NO_COUNT))) {
+                byte[] bytes = encoder.encode(e);
+                assertThat(bytes).as("no separator, no leftovers of the previous event").isEqualTo(codec.encode(e));
+                assertThat(codec.decode(bytes)).isEqualTo(e);
+            }
         }
     }
 

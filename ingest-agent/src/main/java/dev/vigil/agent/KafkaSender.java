@@ -43,7 +43,8 @@ final class KafkaSender implements Sender, EventRing.SlotReader, Callback {
     private final String topic;
     private final Map<String, Object> producerConfig;
     private final byte[] key;
-    private final EventCodec codec = new EventCodec();
+    /** One generator and buffer for every event this thread encodes. */
+    private final EventCodec.Encoder encoder = new EventCodec().newEncoder();
     private final RateLimitedLog warnings = new RateLimitedLog(LOG, TimeUnit.SECONDS.toNanos(30));
 
     private final AtomicLong sent = new AtomicLong();
@@ -142,7 +143,7 @@ final class KafkaSender implements Sender, EventRing.SlotReader, Callback {
         try {
             MetricEvent event = MetricEvent.of(TYPES[type], ts, service, name, instance, durationNanos, error, status,
                     null, count, hit, level < 0 ? null : LEVELS[level]);
-            producer.send(new ProducerRecord<>(topic, null, ts, key, codec.encode(event)), this);
+            producer.send(new ProducerRecord<>(topic, null, ts, key, encoder.encode(event)), this);
         } catch (RuntimeException e) {
             failed.incrementAndGet();
             warnings.warn("Vigil agent could not hand an event to Kafka: {}", e.toString());
