@@ -1,5 +1,6 @@
 package dev.vigil.bench;
 
+import dev.vigil.bench.overhead.OverheadBench;
 import dev.vigil.bench.pipeline.PipelineBench;
 import dev.vigil.bench.sql.SqlBench;
 import picocli.CommandLine;
@@ -16,7 +17,7 @@ import java.util.concurrent.Callable;
         name = "vigil bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks. Each prints its measurements and ends with one summary line.",
-        subcommands = {BenchCli.Agent.class, BenchCli.Pipeline.class, BenchCli.Decode.class, BenchCli.Sql.class,
+        subcommands = {BenchCli.Agent.class, BenchCli.Overhead.class, BenchCli.Pipeline.class, BenchCli.Decode.class, BenchCli.Sql.class,
                 CommandLine.HelpCommand.class})
 public final class BenchCli implements Runnable {
 
@@ -79,6 +80,40 @@ public final class BenchCli implements Runnable {
         @Override
         public Integer call() throws Exception {
             AgentBench.run(quick ? AgentBench.Settings.quick() : AgentBench.Settings.standard(), System.out);
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "overhead",
+            mixinStandardHelpOptions = true,
+            description = {
+                "The -javaagent on a real service: a JDK HTTP server doing one PostgreSQL query per request through "
+                        + "a HikariCP pool, in its own JVM, loaded by wrk without and with the agent (sending to an "
+                        + "embedded broker), alternating for --rounds; requests/s, p50/p99 latency and the service "
+                        + "process's CPU per request. Every request the service served must be in Kafka. Needs wrk.",
+                "Ends with: agent-overhead rps_ratio=<with/without> p99_ratio=<with/without> cpu_per_request_ratio=<with/without>",
+                "Takes about 6 minutes with the defaults."
+            })
+    static final class Overhead implements Callable<Integer> {
+        @Option(names = "--seconds", paramLabel = "S", defaultValue = "20", description = "Each measured wrk run (default: ${DEFAULT-VALUE}).")
+        int seconds;
+
+        @Option(names = "--warmup", paramLabel = "S", defaultValue = "30", description = "Untimed wrk run first; the agent's code (Kafka client, ByteBuddy) needs the JIT for tens of seconds on 2 cores (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--connections", paramLabel = "N", defaultValue = "16", description = "wrk connections (default: ${DEFAULT-VALUE}).")
+        int connections;
+
+        @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "wrk threads (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "3", description = "Pairs of runs, without then with (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Override
+        public Integer call() throws Exception {
+            OverheadBench.run(new OverheadBench.Settings(seconds, warmup, connections, threads, rounds), System.out);
             return 0;
         }
     }

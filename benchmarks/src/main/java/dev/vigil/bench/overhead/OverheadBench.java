@@ -1,0 +1,257 @@
+package dev.vigil.bench.overhead;
+
+import dev.vigil.events.EventCodec;
+import dev.vigil.events.EventType;
+import dev.vigil.events.MetricEvent;
+import dev.vigil.stack.EmbeddedStack;
+import dev.vigil.stack.TopicSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The -javaagent's cost on a real service, measured the way OpenTelemetry's overhead benchmark does it:
+ * {@link OverheadService} in its own JVM, loaded by {@code wrk} without and with the agent attached,
+ * alternating, several rounds; throughput, p50/p99 latency and the service process's CPU per request.
+ * The agent sends to a real (embedded) broker, and every request it recorded is counted back from Kafka.
+ */
+public final class OverheadBench {
+
+    private static final String TOPIC = "bench.overhead";
+    private static final Pattern READY = Pattern.compile("ready port=(\\d+)");
+    private static final Pattern SERVED = Pattern.compile("served (\\d+)");
+    private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in");
+    private static final Pattern PERCENTILE = Pattern.compile("\\s+(50|99)%\\s+([0-9.]+)(us|ms|s)");
+
+    /** @param seconds of each measured wrk run; {@code connections} and {@code threads} are wrk's. */
+    public record Settings(int seconds, int warmupSeconds, int connections, int threads, int rounds) {
+    }
+
+    /** One wrk run against one service JVM. */
+    record Measure(boolean agent, double rps, double p50Ms, double p99Ms, long requests, double cpuMicrosPerRequest,
+                   long served, long recorded) {
+    }
+
+    private OverheadBench() {
+    }
+
+    public static void run(Settings s, PrintStream out) throws Exception {
+        requireWrk();
+        Path agentJar = agentJar();
+        try (EmbeddedStack stack = EmbeddedStack.builder().start()) {
+            stack.kafka().createTopics(List.of(new TopicSpec(TOPIC, 2)));
+            String db = stack.postgres().createDatabase("bench_overhead");
+            try (Connection c = DriverManager.getConnection(db); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE bench_items (id int PRIMARY KEY, name text NOT NULL)");
+                st.execute("INSERT INTO bench_items SELECT i, 'item ' || i FROM generate_series(1, 1000) i");
+            }
+            out.printf("agent jar: %s%nwrk: %d threads, %d connections, %d s per run after %d s warm-up, %d rounds%n",
+                    agentJar, s.threads(), s.connections(), s.seconds(), s.warmupSeconds(), s.rounds());
+            List<Measure> without = new ArrayList<>();
+            List<Measure> with = new ArrayList<>();
+            for (int round = 1; round <= s.rounds(); round++) {
+                for (boolean agent : new boolean[] {false, true}) {
+                    String service = "overhead-" + round;
+                    String extra = System.getenv("VIGIL_OVERHEAD_AGENT_ARGS"); // e.g. linger.ms=100 to compare settings
+                    Measure m = measure(s, db, agent ? agentJar + "=service=" + service + ",bootstrap.servers="
+                            + stack.kafkaBootstrapServers() + ",topic=" + TOPIC
+                            + (extra == null || extra.isBlank() ? "" : "," + extra.trim()) : null);
+                    if (agent) {
+                        m = new Measure(true, m.rps, m.p50Ms, m.p99Ms, m.requests, m.cpuMicrosPerRequest, m.served,
+                                recordedRequests(stack.kafkaBootstrapServers(), service));
+                    }
+                    (agent ? with : without).add(m);
+                    out.printf(Locale.ROOT, "round %d %-13s rps=%.0f p50_ms=%.3f p99_ms=%.3f cpu_us_per_request=%.1f "
+                                    + "served=%d%s%n", round, agent ? "with agent" : "without agent", m.rps, m.p50Ms,
+                            m.p99Ms, m.cpuMicrosPerRequest, m.served, agent ? " recorded=" + m.recorded : "");
+                }
+            }
+            double rps = median(with, Measure::rps) / median(without, Measure::rps);
+            double p99 = median(with, Measure::p99Ms) / median(without, Measure::p99Ms);
+            double cpu = median(with, Measure::cpuMicrosPerRequest) / median(without, Measure::cpuMicrosPerRequest);
+            boolean complete = with.stream().allMatch(m -> m.recorded == m.served);
+            out.printf(Locale.ROOT, "medians: without agent rps=%.0f p99_ms=%.3f cpu_us_per_request=%.1f; with agent "
+                            + "rps=%.0f p99_ms=%.3f cpu_us_per_request=%.1f; every served request recorded: %s%n",
+                    median(without, Measure::rps), median(without, Measure::p99Ms), median(without, Measure::cpuMicrosPerRequest),
+                    median(with, Measure::rps), median(with, Measure::p99Ms), median(with, Measure::cpuMicrosPerRequest),
+                    complete ? "yes" : "NO");
+            out.printf(Locale.ROOT, "agent-overhead rps_ratio=%.3f p99_ratio=%.3f cpu_per_request_ratio=%.3f%n", rps, p99, cpu);
+            if (!complete) {
+                throw new IllegalStateException("the agent recorded fewer requests than the service served");
+            }
+        }
+    }
+
+    private static Measure measure(Settings s, String db, String javaagent) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        if (javaagent != null) {
+            command.add("-javaagent:" + javaagent);
+        }
+        String extra = System.getenv("VIGIL_OVERHEAD_SERVICE_OPTS"); // e.g. a profiler's options
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(Arrays.asList(extra.trim().split("\\s+")));
+        }
+        // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs: 40 ms a request.
+        command.addAll(List.of("-Xmx512m", "-Dsun.net.httpserver.nodelay=true", "-cp", serviceClassPath(), OverheadService.class.getName(), db));
+        Path err = Files.createTempFile("overhead-service", ".err");
+        Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        Matcher ready = null;
+        List<String> before = new ArrayList<>(); // a profiler given in VIGIL_OVERHEAD_SERVICE_OPTS may print first
+        while (ready == null && (line = out.readLine()) != null) {
+            Matcher m = READY.matcher(line);
+            if (m.matches()) {
+                ready = m;
+            } else {
+                before.add(line);
+            }
+        }
+        if (ready == null) {
+            p.destroyForcibly();
+            throw new IllegalStateException("the service did not start: " + before + "\n" + Files.readString(err));
+        }
+        String url = "http://127.0.0.1:" + ready.group(1) + "/items/42";
+        wrk(s, s.warmupSeconds(), url);
+        long cpuBefore = cpuNanos(p);
+        String report = wrk(s, s.seconds(), url);
+        long cpuAfter = cpuNanos(p);
+        p.getOutputStream().close();
+        long served = -1;
+        while ((line = out.readLine()) != null) {
+            Matcher m = SERVED.matcher(line);
+            if (m.matches()) {
+                served = Long.parseLong(m.group(1));
+            }
+        }
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        Files.delete(err);
+        long requests = Long.parseLong(find(REQUESTS, report, 1));
+        double p50 = 0;
+        double p99 = 0;
+        Matcher m = PERCENTILE.matcher(report);
+        while (m.find()) {
+            double ms = Double.parseDouble(m.group(2)) * switch (m.group(3)) {
+                case "us" -> 0.001;
+                case "s" -> 1000.0;
+                default -> 1.0;
+            };
+            if (m.group(1).equals("50")) {
+                p50 = ms;
+            } else {
+                p99 = ms;
+            }
+        }
+        return new Measure(javaagent != null, Double.parseDouble(find(RPS, report, 1)), p50, p99, requests,
+                (cpuAfter - cpuBefore) / 1000.0 / requests, served, -1);
+    }
+
+    private static String wrk(Settings s, int seconds, String url) throws IOException, InterruptedException {
+        Process wrk = new ProcessBuilder("wrk", "-t" + s.threads(), "-c" + s.connections(), "-d" + seconds + "s",
+                "--latency", url).redirectErrorStream(true).start();
+        String report = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (wrk.waitFor() != 0 || report.contains("Non-2xx")) {
+            throw new IllegalStateException("wrk failed or got errors:\n" + report);
+        }
+        return report;
+    }
+
+    /** CPU time of the whole service process, every thread (the agent's included). */
+    private static long cpuNanos(Process p) {
+        return p.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException("no CPU time for the service")).toNanos();
+    }
+
+    /** Requests the agent recorded as answered; the service counts those it answered (not those whose client left). */
+    private static long recordedRequests(String bootstrap, String service) {
+        EventCodec codec = new EventCodec();
+        long n = 0;
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", bootstrap),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(TOPIC).stream()
+                    .map(tp -> new TopicPartition(TOPIC, tp.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    MetricEvent e = codec.decode(r.value());
+                    if (e.type() == EventType.REQUEST && !e.error() && e.service().equals(service)) {
+                        n++;
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    private static void requireWrk() {
+        try {
+            new ProcessBuilder("wrk", "--version").redirectErrorStream(true).start().waitFor();
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("vigil bench overhead needs wrk on the PATH (Debian: apt-get install wrk)");
+        }
+    }
+
+    /** The -javaagent jar the build put under ingest-agent/target. */
+    private static Path agentJar() throws IOException {
+        Path target = Path.of(System.getProperty("vigil.home", "."), "ingest-agent", "target");
+        if (Files.isDirectory(target)) {
+            try (var files = Files.list(target)) {
+                var jar = files.filter(f -> f.getFileName().toString().endsWith("-javaagent.jar")).findFirst();
+                if (jar.isPresent()) {
+                    return jar.get().toAbsolutePath();
+                }
+            }
+        }
+        throw new IllegalStateException("no *-javaagent.jar under " + target.toAbsolutePath()
+                + ": build it with ./mvnw -pl ingest-agent -am package -DskipTests");
+    }
+
+    /** This benchmark's classes and what the service needs (pool, driver, logging API): nothing of Vigil's agent. */
+    private static String serviceClassPath() {
+        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(e -> e.endsWith(File.separator + "classes") && e.contains("benchmarks")
+                        || e.contains("HikariCP") || e.contains(File.separator + "postgresql-") || e.contains("slf4j-api"))
+                .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    private static String find(Pattern pattern, String text, int group) {
+        Matcher m = pattern.matcher(text);
+        if (!m.find()) {
+            throw new IllegalStateException("wrk's report lacks " + pattern + ":\n" + text);
+        }
+        return m.group(group);
+    }
+
+    private static double median(List<Measure> ms, java.util.function.ToDoubleFunction<Measure> f) {
+        double[] v = ms.stream().mapToDouble(f).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+}
