@@ -44,8 +44,9 @@ public final class AgentBench {
                          String measuredDrops, BackgroundCost.Result background) {
         public String summaryLine() {
             return String.format(java.util.Locale.ROOT,
-                    "agent-bench agent_ns_per_op=%.1f micrometer_ns_per_op=%.1f ratio=%.2f agent_bytes_per_op=%.0f",
-                    agentNs, micrometerNs, agentNs / micrometerNs, agentBytes);
+                    "agent-bench agent_ns_per_op=%.1f micrometer_ns_per_op=%.1f ratio=%.2f agent_bytes_per_op=%.0f "
+                            + "agent_background_ns_per_event=%.0f",
+                    agentNs, micrometerNs, agentNs / micrometerNs, agentBytes, background.cpuNanosPerEvent());
         }
     }
 

@@ -70,7 +70,7 @@ public final class BenchCli implements Runnable {
                 "JMH, in forked JVMs: the agent's recordRequest against Micrometer's Timer.record (SimpleMeterRegistry, "
                         + "percentile histogram), 1 and 2 threads, with the GC profiler; the drop path; then the agent's "
                         + "background CPU per event against a real embedded Kafka broker.",
-                "Ends with: agent-bench agent_ns_per_op=<x> micrometer_ns_per_op=<y> ratio=<x/y> agent_bytes_per_op=<z>",
+                "Ends with: agent-bench agent_ns_per_op=<x> micrometer_ns_per_op=<y> ratio=<x/y> agent_bytes_per_op=<z> agent_background_ns_per_event=<n>",
                 "Takes about 2 minutes (--quick: about 1 minute, noisier)."
             })
     static final class Agent implements Callable<Integer> {

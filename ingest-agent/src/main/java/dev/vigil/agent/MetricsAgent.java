@@ -296,7 +296,9 @@ public final class MetricsAgent implements AutoCloseable {
             config.put(ProducerConfig.ACKS_CONFIG, "all");
             config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
             config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-            config.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+            // Windows are a minute long; a produce request costs the service far more than the events in it
+            // (vigil bench overhead: CPU per request 1.70x with 20 ms, about 1.3x with 100 ms).
+            config.put(ProducerConfig.LINGER_MS_CONFIG, 100);
             config.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
             // Only the sender thread ever waits on this; short, so close() stays within its bound.
             config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000);
