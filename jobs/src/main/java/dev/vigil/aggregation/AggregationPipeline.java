@@ -49,7 +49,7 @@ public final class AggregationPipeline {
         SingleOutputStreamOperator<SeriesWindow> partials = valid
                 .transform("Pre-aggregate series windows", TypeInformation.of(SeriesWindow.class),
                         new LocalWindowAggregator(settings.windowMs(), settings.allowedLatenessMs(),
-                                settings.maxBufferedPartials(), lateTag))
+                                settings.maxBufferedPartials(), settings.maxBufferedBytes(), lateTag))
                 .uid("local-window-aggregator");
 
         SingleOutputStreamOperator<SeriesWindow> windows = partials

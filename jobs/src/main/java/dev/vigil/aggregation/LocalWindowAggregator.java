@@ -27,8 +27,9 @@ import java.util.TreeMap;
  * is forwarded, so downstream it is never late; before each checkpoint barrier, so this operator has no
  * state to snapshot (the source rewinds to the barrier's offsets); when the subtask goes idle, so its
  * data does not wait while the rest of the job moves on; and when more than {@code maxBuffered} are
- * held, which bounds memory whatever the cardinality. Splitting a window into several partials is
- * harmless: merging is exact.
+ * held or they take more than {@code maxBufferedBytes} of heap, which bounds memory in bytes whatever
+ * the cardinality and however many durations each partial holds. Splitting a window into several
+ * partials is harmless: merging is exact.
  *
  * <p>Lateness is judged here, against this subtask's watermark: an event whose window ended more than
  * the allowed lateness ago goes to the dead letters as {@code late}. A late event within the lateness
@@ -42,11 +43,14 @@ public final class LocalWindowAggregator extends AbstractStreamOperator<SeriesWi
     private final long windowSizeMs;
     private final long allowedLatenessMs;
     private final int maxBuffered;
+    private final long maxBufferedBytes;
     private final OutputTag<DeadLetter> deadLetters;
 
     /** Open partials by window start, so a watermark flushes whole windows in order. */
     private transient TreeMap<Long, Map<SeriesKey, WindowAccumulator>> windows;
     private transient int buffered;
+    /** Heap bytes of the open partials, about ({@link WindowAccumulator#footprintBytes()}, map entries and keys). */
+    private transient long bufferedBytes;
     private transient long watermark;
     private transient StreamRecord<SeriesWindow> out;
     /** The window map of the last event: consecutive events mostly share a window. */
@@ -55,11 +59,12 @@ public final class LocalWindowAggregator extends AbstractStreamOperator<SeriesWi
     private transient Counter late;
     private transient RateLimitedLog lateLog;
 
-    public LocalWindowAggregator(long windowSizeMs, long allowedLatenessMs, int maxBuffered,
+    public LocalWindowAggregator(long windowSizeMs, long allowedLatenessMs, int maxBuffered, long maxBufferedBytes,
                                  OutputTag<DeadLetter> deadLetters) {
         this.windowSizeMs = windowSizeMs;
         this.allowedLatenessMs = allowedLatenessMs;
         this.maxBuffered = maxBuffered;
+        this.maxBufferedBytes = maxBufferedBytes;
         this.deadLetters = deadLetters;
     }
 
@@ -91,15 +96,28 @@ public final class LocalWindowAggregator extends AbstractStreamOperator<SeriesWi
         Map<SeriesKey, WindowAccumulator> window = windowOf(start);
         SeriesKey series = SeriesKey.of(event);
         WindowAccumulator acc = window.get(series);
+        long before;
         if (acc == null) {
             acc = new WindowAccumulator();
             window.put(series, acc);
             buffered++;
+            before = -ENTRY_BYTES - keyBytes(series);
+        } else {
+            before = acc.footprintBytes();
         }
         acc.add(event);
-        if (buffered > maxBuffered) {
+        bufferedBytes += acc.footprintBytes() - before;
+        if (buffered > maxBuffered || bufferedBytes > maxBufferedBytes) {
             flushUpTo(Long.MAX_VALUE);
         }
+    }
+
+    /** A hash map entry, the series key object and the accumulator object's share of a partial, about. */
+    private static final long ENTRY_BYTES = 64;
+
+    /** The key's strings (Latin-1 bytes, headers): a series name can be long. */
+    private static long keyBytes(SeriesKey series) {
+        return 3 * 40L + series.type().length() + series.service().length() + series.name().length();
     }
 
     /** Start of the epoch-aligned tumbling window holding {@code ts}, as Flink's TumblingEventTimeWindows computes it. */
@@ -159,9 +177,11 @@ public final class LocalWindowAggregator extends AbstractStreamOperator<SeriesWi
             long end = start + windowSizeMs;
             for (Map.Entry<SeriesKey, WindowAccumulator> partial : window.getValue().entrySet()) {
                 output.collect(out.replace(new SeriesWindow(partial.getKey(), start, end, partial.getValue()), end - 1));
+                bufferedBytes -= ENTRY_BYTES + keyBytes(partial.getKey()) + partial.getValue().footprintBytes();
             }
             buffered -= window.getValue().size();
             it.remove();
+
             if (window.getValue() == lastWindow) {
                 lastWindow = null;
             }

@@ -6,8 +6,8 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * What one window of one series has seen so far: counters, exact min/max/sum of durations, and a
- * latency histogram. Never a list of raw values: its size depends on how spread the latencies are,
- * not on how many events arrived.
+ * latency histogram. Small while it has seen little (a few bytes per duration), then bounded by how
+ * spread the latencies are, never by how many events arrived ({@link LatencyHistogram}).
  *
  * <p>Mutable, as Flink's {@code AggregateFunction} accumulators are; Flink stores it with
  * {@link WindowAccumulatorSerializer} (see the {@link TypeInfo} annotation), never with Kryo.
@@ -124,6 +124,11 @@ public final class WindowAccumulator {
 
     public LatencyHistogram latency() {
         return latency;
+    }
+
+    /** Heap bytes this accumulator takes, about: the counters and its histogram. */
+    long footprintBytes() {
+        return 80 + latency.footprintBytes();
     }
 
     WindowAccumulator copy() {

@@ -12,17 +12,24 @@ import java.lang.reflect.Type;
 import java.util.Map;
 
 /**
- * Explicit state serializer for {@link WindowAccumulator}: a version byte, the counters, then the
- * histogram in HdrHistogram's compact encoding (a few hundred bytes for a typical window).
+ * Explicit state serializer for {@link WindowAccumulator}: a version byte, the counters as unsigned
+ * varints, then the histogram's non-empty buckets ({@link LatencyHistogram#writeTo}). A window of three
+ * requests takes about 25 bytes, one of 50 about 120: partials cross the network and rollups sit in state
+ * once per series, so their size is what high cardinality costs.
  *
- * <p>The version byte lets a later format read state written by this one after an upgrade.
+ * <p>The version byte lets a later format read state written by this one after an upgrade: versions 1
+ * and 2 (fixed-width counters and HdrHistogram's own encoding) are still read.
  */
 public final class WindowAccumulatorSerializer extends TypeSerializerSingleton<WindowAccumulator> {
     private static final long serialVersionUID = 1L;
 
     public static final WindowAccumulatorSerializer INSTANCE = new WindowAccumulatorSerializer();
-    /** 2: min and max in nanoseconds (longs). 1 (still read): in milliseconds (doubles). */
-    private static final int FORMAT_VERSION = 2;
+    /**
+     * 3: varints, min and max only when a duration was seen, sparse buckets. 2 (still read): eight longs
+     * (min and max in nanoseconds) and an HdrHistogram. 1 (still read): as 2 with min and max as doubles of
+     * milliseconds.
+     */
+    private static final int FORMAT_VERSION = 3;
 
     @Override
     public boolean isImmutableType() {
@@ -52,21 +59,26 @@ public final class WindowAccumulatorSerializer extends TypeSerializerSingleton<W
     @Override
     public void serialize(WindowAccumulator a, DataOutputView out) throws IOException {
         out.writeByte(FORMAT_VERSION);
-        out.writeLong(a.count);
-        out.writeLong(a.errors);
-        out.writeLong(a.hits);
-        out.writeLong(a.misses);
-        out.writeLong(a.timed);
-        out.writeLong(a.sumNanos);
-        out.writeLong(a.minNanos);
-        out.writeLong(a.maxNanos);
+        LatencyHistogram.writeVarLong(out, a.count);
+        LatencyHistogram.writeVarLong(out, a.errors);
+        LatencyHistogram.writeVarLong(out, a.hits);
+        LatencyHistogram.writeVarLong(out, a.misses);
+        LatencyHistogram.writeVarLong(out, a.timed);
+        if (a.timed > 0) {
+            LatencyHistogram.writeVarLong(out, a.sumNanos);
+            LatencyHistogram.writeVarLong(out, a.minNanos);
+            LatencyHistogram.writeVarLong(out, a.maxNanos);
+        }
         a.latency.writeTo(out);
     }
 
     @Override
     public WindowAccumulator deserialize(DataInputView in) throws IOException {
         int version = in.readByte();
-        if (version != FORMAT_VERSION && version != 1) {
+        if (version == FORMAT_VERSION) {
+            return deserializeVarints(in);
+        }
+        if (version != 2 && version != 1) {
             throw new IOException("unknown WindowAccumulator format version " + version);
         }
         WindowAccumulator a = new WindowAccumulator();
@@ -86,6 +98,22 @@ public final class WindowAccumulatorSerializer extends TypeSerializerSingleton<W
         } else {
             a.minNanos = in.readLong();
             a.maxNanos = in.readLong();
+        }
+        a.latency = LatencyHistogram.readHdrHistogramFrom(in);
+        return a;
+    }
+
+    private static WindowAccumulator deserializeVarints(DataInputView in) throws IOException {
+        WindowAccumulator a = new WindowAccumulator();
+        a.count = LatencyHistogram.readVarLong(in);
+        a.errors = LatencyHistogram.readVarLong(in);
+        a.hits = LatencyHistogram.readVarLong(in);
+        a.misses = LatencyHistogram.readVarLong(in);
+        a.timed = LatencyHistogram.readVarLong(in);
+        if (a.timed > 0) {
+            a.sumNanos = LatencyHistogram.readVarLong(in);
+            a.minNanos = LatencyHistogram.readVarLong(in);
+            a.maxNanos = LatencyHistogram.readVarLong(in);
         }
         a.latency = LatencyHistogram.readFrom(in);
         return a;

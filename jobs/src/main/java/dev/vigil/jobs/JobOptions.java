@@ -107,9 +107,15 @@ public final class JobOptions {
 
     @Option(names = "--max-buffered-partials", paramLabel = "N",
             defaultValue = "" + AggregationSettings.DEFAULT_MAX_BUFFERED_PARTIALS,
-            description = "Window partials one source subtask buffers before sending them all on; bounds its memory "
-                    + "(about 12 KB each) (default: ${DEFAULT-VALUE}).")
+            description = "Window partials one source subtask buffers before sending them all on "
+                    + "(default: ${DEFAULT-VALUE}).")
     int maxBufferedPartials;
+
+    @Option(names = "--max-buffered-bytes", paramLabel = "SIZE", defaultValue = "64mb",
+            converter = MemorySizeConverter.class,
+            description = "Heap one source subtask's buffered window partials may take before it sends them all on, "
+                    + "such as 64mb or 1gb (default: ${DEFAULT-VALUE}).")
+    long maxBufferedBytes;
 
     @Option(names = "--windows-batch-size", paramLabel = "N", defaultValue = "2000",
             description = "metric_windows rows per write (default: ${DEFAULT-VALUE}).")
@@ -165,6 +171,7 @@ public final class JobOptions {
                 .maxEventAge(maxEventAge)
                 .maxNamesPerService(maxNames)
                 .maxBufferedPartials(maxBufferedPartials)
+                .maxBufferedBytes(maxBufferedBytes)
                 .checkpointInterval(checkpointInterval)
                 .parallelism(parallelism)
                 .windowsSink(new BatchSettings(windowsBatchSize, sinkFlushInterval, sinkRetries))

@@ -37,6 +37,7 @@ public final class PipelineConfig implements Serializable {
                 "--idle-timeout must be positive, got " + b.idleTimeout);
         require(b.maxNamesPerService >= 1, "--max-names must be >= 1, got " + b.maxNamesPerService);
         require(b.maxBufferedPartials >= 1, "--max-buffered-partials must be >= 1, got " + b.maxBufferedPartials);
+        require(b.maxBufferedBytes >= 1, "--max-buffered-bytes must be at least one byte, got " + b.maxBufferedBytes);
         require(!b.checkpointInterval.isNegative() && !b.checkpointInterval.isZero(),
                 "--checkpoint-interval must be positive, got " + b.checkpointInterval);
         require(b.parallelism >= 0, "--parallelism must be >= 0, got " + b.parallelism);
@@ -136,6 +137,10 @@ public final class PipelineConfig implements Serializable {
         return values.maxBufferedPartials;
     }
 
+    public long maxBufferedBytes() {
+        return values.maxBufferedBytes;
+    }
+
     public Duration checkpointInterval() {
         return values.checkpointInterval;
     }
@@ -173,7 +178,7 @@ public final class PipelineConfig implements Serializable {
     /** The part of this configuration the aggregation graph uses. */
     public AggregationSettings aggregation() {
         return new AggregationSettings(values.window, values.allowedLateness, values.maxNamesPerService,
-                values.maxBufferedPartials);
+                values.maxBufferedPartials, values.maxBufferedBytes);
     }
 
     /** Every setting, URLs with their passwords masked: safe to log. */
@@ -188,6 +193,7 @@ public final class PipelineConfig implements Serializable {
                 + ", maxFutureSkew=" + v.maxFutureSkew + ", maxEventAge=" + (v.maxEventAge == null ? "none" : v.maxEventAge)
                 + ", retention=" + (v.retention == null ? "none" : v.retention)
                 + ", maxNamesPerService=" + v.maxNamesPerService + ", maxBufferedPartials=" + v.maxBufferedPartials
+                + ", maxBufferedBytes=" + v.maxBufferedBytes
                 + ", checkpointInterval=" + v.checkpointInterval + ", parallelism=" + v.parallelism
                 + ", windowsSink=" + v.windowsSink + ", alertsSink=" + v.alertsSink + ", redisTimeout="
                 + v.redisTimeout + ", rules=" + v.rules.rules().size() + "]";
@@ -220,6 +226,7 @@ public final class PipelineConfig implements Serializable {
         private Retention retention;
         private int maxNamesPerService = 2_000;
         private int maxBufferedPartials = AggregationSettings.DEFAULT_MAX_BUFFERED_PARTIALS;
+        private long maxBufferedBytes = AggregationSettings.DEFAULT_MAX_BUFFERED_BYTES;
         private Duration checkpointInterval = Duration.ofSeconds(30);
         private int parallelism;
         private BatchSettings windowsSink = BatchSettings.METRIC_WINDOWS;
@@ -337,6 +344,12 @@ public final class PipelineConfig implements Serializable {
 
         public Builder maxBufferedPartials(int n) {
             this.maxBufferedPartials = n;
+            return this;
+        }
+
+        /** Heap bytes one source subtask's buffered partials may take before it sends them all on. */
+        public Builder maxBufferedBytes(long bytes) {
+            this.maxBufferedBytes = bytes;
             return this;
         }
 

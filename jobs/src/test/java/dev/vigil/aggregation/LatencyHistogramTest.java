@@ -97,29 +97,33 @@ class LatencyHistogramTest {
     }
 
     @Test
-    void bucketsListEveryRecordedBucketExactlyAsHdrHistogramsOwnIteratorDoes() throws Exception {
+    void bucketsListEveryRecordedBucketExactlyAsHdrHistogramsOwnIteratorDoes() {
         Random random = new Random(7);
         for (int round = 0; round < 200; round++) {
             LatencyHistogram h = new LatencyHistogram();
+            org.HdrHistogram.IntCountsHistogram reference = new org.HdrHistogram.IntCountsHistogram(1, 2, 2);
+            reference.setAutoResize(true);
             int n = 1 + random.nextInt(round < 100 ? 50 : 5000);
             for (int i = 0; i < n; i++) {
-                double ms = switch (round % 4) {
-                    case 0 -> Math.exp(3 + random.nextGaussian());     // requests
-                    case 1 -> random.nextDouble() * 0.05;              // cache lookups, down to 0 ns
-                    case 2 -> random.nextInt(3);                       // whole, including 0
-                    default -> Math.exp(8 + 3 * random.nextGaussian()); // seconds to hours
-                };
-                recordMillis(h, ms);
+                long nanos = Math.round(randomMillis(random, round) * 1_000_000.0);
+                h.recordNanos(nanos);
+                reference.recordValue(nanos);
             }
-            assertThat(h.toBuckets()).as("round %d", round).isEqualTo(bucketsByIterator(h));
+            assertThat(h.toBuckets()).as("round %d", round).isEqualTo(bucketsByIterator(reference));
         }
     }
 
+    private static double randomMillis(Random random, int kind) {
+        return switch (kind % 4) {
+            case 0 -> Math.exp(3 + random.nextGaussian());     // requests
+            case 1 -> random.nextDouble() * 0.05;              // cache lookups, down to 0 ns
+            case 2 -> random.nextInt(3);                       // whole, including 0
+            default -> Math.exp(8 + 3 * random.nextGaussian()); // seconds to hours
+        };
+    }
+
     /** The oracle: HdrHistogram's recorded-values iterator, the reference for what the buckets are. */
-    private static long[] bucketsByIterator(LatencyHistogram h) throws Exception {
-        java.lang.reflect.Field f = LatencyHistogram.class.getDeclaredField("histogram");
-        f.setAccessible(true);
-        org.HdrHistogram.IntCountsHistogram hist = (org.HdrHistogram.IntCountsHistogram) f.get(h);
+    static long[] bucketsByIterator(org.HdrHistogram.AbstractHistogram hist) {
         java.util.List<Long> out = new java.util.ArrayList<>();
         for (org.HdrHistogram.HistogramIterationValue v : hist.recordedValues()) {
             long upper = hist.highestEquivalentValue(v.getValueIteratedTo());
@@ -127,6 +131,105 @@ class LatencyHistogramTest {
             out.add(LatencyHistogram.bucketIndex(upper) << 40 | v.getCountAtValueIteratedTo());
         }
         return out.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    @Test
+    void aFewValuesTakeAFewBytesAndManyTurnDenseOnceThatIsNoLarger() {
+        LatencyHistogram empty = new LatencyHistogram();
+        LatencyHistogram three = new LatencyHistogram();
+        recordMillis(three, 12);
+        recordMillis(three, 30);
+        recordMillis(three, 250);
+        assertThat(empty.footprintBytes()).isLessThan(64);
+        assertThat(three.footprintBytes()).as("three requests spread over 20x").isLessThan(100);
+        assertThat(three.isDense()).isFalse();
+
+        Random random = new Random(5);
+        LatencyHistogram busy = new LatencyHistogram();
+        for (int i = 0; i < 100_000; i++) {
+            recordMillis(busy, Math.exp(3 + random.nextGaussian()));
+        }
+        assertThat(busy.isDense()).isTrue();
+        assertThat(busy.footprintBytes()).as("bounded by the spread, not the count").isLessThan(16 * 1024);
+
+        LatencyHistogram spread = new LatencyHistogram();
+        for (int i = 0; i < 300; i++) {
+            recordMillis(spread, Math.exp(random.nextDouble() * 12)); // 1 ms to 3 minutes: ~2,200 buckets
+        }
+        assertThat(spread.isDense()).as("300 values over 2,200 buckets stay values").isFalse();
+        assertThat(spread.footprintBytes()).isLessThan(2 * 1024 + 100);
+    }
+
+    @Test
+    void mergingAnyMixOfSparseAndDenseGivesTheBucketsOfAllTheValues() {
+        Random random = new Random(9);
+        for (int round = 0; round < 300; round++) {
+            org.HdrHistogram.IntCountsHistogram reference = new org.HdrHistogram.IntCountsHistogram(1, 2, 2);
+            reference.setAutoResize(true);
+            LatencyHistogram merged = new LatencyHistogram();
+            int parts = 1 + random.nextInt(6);
+            for (int p = 0; p < parts; p++) {
+                LatencyHistogram part = new LatencyHistogram();
+                int n = random.nextInt(4) == 0 ? random.nextInt(3000) : random.nextInt(20);
+                int kind = random.nextInt(4);
+                for (int i = 0; i < n; i++) {
+                    long nanos = Math.round(randomMillis(random, kind) * 1_000_000.0);
+                    part.recordNanos(nanos);
+                    reference.recordValue(nanos);
+                }
+                LatencyHistogram before = part.copy();
+                merged.add(part);
+                assertThat(part).as("the added histogram is unchanged").isEqualTo(before);
+                if (random.nextBoolean()) {
+                    merged = merged.copy();
+                }
+            }
+            assertThat(merged.totalCount()).isEqualTo(reference.getTotalCount());
+            assertThat(merged.toBuckets()).as("round %d", round).isEqualTo(bucketsByIterator(reference));
+        }
+    }
+
+    @Test
+    void serializedFormRoundTripsBothFormsAndTheOldHdrHistogramFormIsStillRead() throws Exception {
+        Random random = new Random(13);
+        for (int n : new int[] {0, 1, 3, 50, 5_000}) {
+            LatencyHistogram h = new LatencyHistogram();
+            org.HdrHistogram.IntCountsHistogram old = new org.HdrHistogram.IntCountsHistogram(1, 2, 2);
+            old.setAutoResize(true);
+            for (int i = 0; i < n; i++) {
+                long nanos = Math.round(Math.exp(3 + 1.5 * random.nextGaussian()) * 1_000_000.0);
+                h.recordNanos(nanos);
+                old.recordValue(nanos);
+            }
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            h.writeTo(new java.io.DataOutputStream(bytes));
+            LatencyHistogram back = LatencyHistogram.readFrom(input(bytes.toByteArray()));
+            assertThat(back).as("n=%d", n).isEqualTo(h);
+            assertThat(back.totalCount()).isEqualTo(n);
+            if (n == 50) {
+                assertThat(bytes.size()).as("50 requests").isLessThan(160);
+            }
+
+            java.nio.ByteBuffer encoded = java.nio.ByteBuffer.allocate(old.getNeededByteBufferCapacity());
+            int length = old.encodeIntoByteBuffer(encoded);
+            java.io.ByteArrayOutputStream v2 = new java.io.ByteArrayOutputStream();
+            java.io.DataOutputStream v2out = new java.io.DataOutputStream(v2);
+            v2out.writeInt(length);
+            v2out.write(encoded.array(), 0, length);
+            assertThat(LatencyHistogram.readHdrHistogramFrom(input(v2.toByteArray())).toBuckets())
+                    .as("the form before version 3, n=%d", n).isEqualTo(h.toBuckets());
+        }
+    }
+
+    @Test
+    void corruptStateIsRejectedInWords() {
+        byte[] emptyBucket = {2, 2, 1, 2}; // two buckets, the second with a count of 0
+        assertThatThrownBy(() -> LatencyHistogram.readFrom(input(emptyBucket)))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("corrupt latency histogram");
+    }
+
+    private static java.io.DataInputStream input(byte[] bytes) {
+        return new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes));
     }
 
     @Test
@@ -152,7 +255,7 @@ class LatencyHistogramTest {
     }
 
     @Test
-    void aRollupPastTwoToTheThirtyOneCountsOnWithLongCountsAndPacksBigCountsIntoSeveralNumbers() throws Exception {
+    void aRollupPastTwoToTheThirtyOneCountsOnAndPacksBigCountsIntoSeveralNumbers() throws Exception {
         LatencyHistogram minute = new LatencyHistogram();
         minute.recordNanos(5_000_000);
         long[] one = minute.toBuckets();
@@ -162,7 +265,6 @@ class LatencyHistogramTest {
         day.add(LatencyHistogram.fromBuckets(huge));
         day.add(minute);
         assertThat(day.totalCount()).isEqualTo(3_000_000_001L);
-        assertThat(day.hasLongCounts()).isTrue();
         assertThat(day.toBuckets()).containsExactly((one[0] & ~LatencyHistogram.MAX_PACKED_COUNT) | 3_000_000_001L);
 
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();

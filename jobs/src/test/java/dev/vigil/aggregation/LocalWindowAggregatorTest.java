@@ -30,7 +30,7 @@ class LocalWindowAggregatorTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        harness = new OneInputStreamOperatorTestHarness<>(new LocalWindowAggregator(WINDOW, LATENESS, 5, DEAD));
+        harness = new OneInputStreamOperatorTestHarness<>(new LocalWindowAggregator(WINDOW, LATENESS, 5, Long.MAX_VALUE, DEAD));
         harness.open();
     }
 
@@ -107,6 +107,29 @@ class LocalWindowAggregatorTest {
         send(request(1_000, "s0", 10));
         harness.processWatermark(new Watermark(Long.MAX_VALUE));
         assertThat(partials()).hasSize(7).extracting(p -> p.accumulator().count()).containsOnly(1L);
+    }
+
+    @Test
+    void sendsEverythingOnceThePartialsTakeMoreThanTheirBytes() throws Exception {
+        var bounded = new OneInputStreamOperatorTestHarness<>(
+                new LocalWindowAggregator(WINDOW, LATENESS, Integer.MAX_VALUE, 8 * 1024, DEAD));
+        bounded.open();
+        java.util.Random random = new java.util.Random(5);
+        WindowAccumulator all = new WindowAccumulator();
+        for (int i = 0; i < 20_000; i++) {
+            // One series whose durations spread over hundreds of buckets: its histogram outgrows 8 KB.
+            MetricEvent e = request(1_000, "one", Math.exp(3 + 2 * random.nextGaussian()));
+            all.add(e);
+            bounded.processElement(new StreamRecord<>(Decoded.valid(e), e.ts()));
+        }
+        assertThat(bounded.extractOutputValues()).as("sent before the watermark, by bytes alone").isNotEmpty();
+        bounded.processWatermark(new Watermark(Long.MAX_VALUE));
+        List<SeriesWindow> sent = bounded.extractOutputValues();
+        assertThat(sent.size()).as("the count of bytes restarts after each send").isBetween(2, 40);
+        WindowAccumulator merged = new WindowAccumulator();
+        sent.forEach(p -> merged.merge(p.accumulator()));
+        assertThat(merged).as("splitting loses nothing").isEqualTo(all);
+        bounded.close();
     }
 
     private void send(MetricEvent e) throws Exception {

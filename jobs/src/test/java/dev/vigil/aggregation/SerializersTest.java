@@ -47,14 +47,50 @@ class SerializersTest {
     }
 
     @Test
-    void readsStateWrittenInTheMillisecondFormatOfVersionOne() throws IOException {
-        WindowAccumulator a = sample(new Random(7), 1_000);
-        // Version 1 is version 2 with the version byte 1 and min/max as doubles of milliseconds.
-        ByteBuffer v1 = ByteBuffer.wrap(write(WindowAccumulatorSerializer.INSTANCE, a));
-        int minAt = 1 + 6 * Long.BYTES; // version byte, then count, errors, hits, misses, timed, sum
-        v1.put(0, (byte) 1).putDouble(minAt, a.minMs()).putDouble(minAt + Long.BYTES, a.maxMs());
+    void readsStateWrittenInTheFormatsOfVersionsOneAndTwo() throws IOException {
+        for (int n : new int[] {0, 3, 1_000}) {
+            WindowAccumulator a = sample(new Random(7), n);
+            assertThat(read(WindowAccumulatorSerializer.INSTANCE, legacy(a, 2))).as("version 2, n=%d", n).isEqualTo(a);
+            assertThat(read(WindowAccumulatorSerializer.INSTANCE, legacy(a, 1))).as("version 1, n=%d", n).isEqualTo(a);
+        }
+    }
 
-        assertThat(read(WindowAccumulatorSerializer.INSTANCE, v1.array())).isEqualTo(a);
+    @Test
+    void aSmallWindowTakesAFewDozenBytes() throws IOException {
+        assertThat(write(WindowAccumulatorSerializer.INSTANCE, sample(new Random(2), 3)).length).isLessThan(40);
+        assertThat(write(WindowAccumulatorSerializer.INSTANCE, sample(new Random(2), 50)).length).isLessThan(200);
+    }
+
+    /**
+     * State as versions 1 and 2 wrote it: eight longs (1: min and max as doubles of milliseconds), then the
+     * histogram's length and HdrHistogram's V2 encoding.
+     */
+    private static byte[] legacy(WindowAccumulator a, int version) throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        out.writeByte(version);
+        out.writeLong(a.count);
+        out.writeLong(a.errors);
+        out.writeLong(a.hits);
+        out.writeLong(a.misses);
+        out.writeLong(a.timed);
+        out.writeLong(a.sumNanos);
+        if (version == 1) {
+            out.writeDouble(a.timed == 0 ? Double.NaN : a.minMs());
+            out.writeDouble(a.timed == 0 ? Double.NaN : a.maxMs());
+        } else {
+            out.writeLong(a.minNanos);
+            out.writeLong(a.maxNanos);
+        }
+        org.HdrHistogram.IntCountsHistogram h = new org.HdrHistogram.IntCountsHistogram(1, 2, 2);
+        h.setAutoResize(true);
+        for (long b : a.latency().toBuckets()) {
+            h.recordValueWithCount(LatencyHistogram.bucketUpperNanos(b >>> 40), b & LatencyHistogram.MAX_PACKED_COUNT);
+        }
+        ByteBuffer encoded = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+        int length = h.encodeIntoByteBuffer(encoded);
+        out.writeInt(length);
+        out.write(encoded.array(), 0, length);
+        return out.getCopyOfBuffer();
     }
 
     @Test
