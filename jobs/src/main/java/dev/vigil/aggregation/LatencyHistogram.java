@@ -112,9 +112,44 @@ public final class LatencyHistogram {
 
     private void addDense(int bucket, long count) {
         if (bucket < lo || bucket >= lo + counts.length) {
+            int range = Math.max(bucket, lo + counts.length - 1) - Math.min(bucket, lo) + 1;
+            if (sparseIsSmaller(range, total + count)) {
+                toSparse();
+                for (long c = 0; c < count; c++) {
+                    recordBucket(bucket);
+                }
+                return;
+            }
             widenDense(bucket, bucket);
         }
         counts[bucket - lo] += count;
+    }
+
+    /**
+     * Whether a dense histogram should go back to values: when a far value (or a merge) would widen its
+     * range past twice its count, the counts array would be more than four times the size of the values.
+     * (Dense starts at range &lt;= count; the gap between the two rules keeps it from flipping back and forth.)
+     */
+    private static boolean sparseIsSmaller(long range, long count) {
+        return range > 2 * count;
+    }
+
+    /** Turns the counts back into one bucket index per value: fewer than 2^13 values, by {@link #sparseIsSmaller}. */
+    private void toSparse() {
+        long[] dense = counts;
+        long n = 0;
+        for (long c : dense) {
+            n += c;
+        }
+        values = new int[Math.max(FIRST_VALUES, Integer.highestOneBit((int) n) * 2)];
+        size = 0;
+        for (int i = 0; i < dense.length; i++) {
+            for (long c = 0; c < dense[i]; c++) {
+                values[size++] = lo + i;
+            }
+        }
+        counts = null;
+        lo = 0;
     }
 
     /** Widens the dense range to cover {@code min} to {@code max}, with some slack on the side that grew. */
@@ -139,16 +174,31 @@ public final class LatencyHistogram {
         if (other.counts == null) {
             for (int i = 0; i < other.size; i++) {
                 recordBucket(other.values[i]);
+                total++; // as it goes: a dense histogram judges its form by it
             }
         } else {
             int otherHi = other.lo + other.counts.length - 1;
-            if (counts == null) {
-                int min = other.lo;
-                int max = otherHi;
-                for (int i = 0; i < size; i++) {
-                    min = Math.min(min, values[i]);
-                    max = Math.max(max, values[i]);
+            int min = Math.min(other.lo, counts == null ? Integer.MAX_VALUE : lo);
+            int max = Math.max(otherHi, counts == null ? Integer.MIN_VALUE : lo + counts.length - 1);
+            for (int i = 0; i < size; i++) {
+                min = Math.min(min, values[i]);
+                max = Math.max(max, values[i]);
+            }
+            if (sparseIsSmaller((long) max - min + 1, total + other.total)) {
+                // A few values each side, far apart: stay values.
+                if (counts != null) {
+                    toSparse();
                 }
+                long[] theirs = other.counts;
+                for (int i = 0; i < theirs.length; i++) {
+                    for (long c = 0; c < theirs[i]; c++) {
+                        recordBucket(other.lo + i);
+                        total++;
+                    }
+                }
+                return;
+            }
+            if (counts == null) {
                 toDense(min, max);
             } else {
                 widenDense(other.lo, otherHi);
@@ -158,8 +208,8 @@ public final class LatencyHistogram {
             for (int i = 0; i < theirs.length; i++) {
                 counts[offset + i] += theirs[i];
             }
+            total += other.total;
         }
-        total += other.total;
     }
 
     public long totalCount() {

@@ -161,9 +161,45 @@ class LatencyHistogramTest {
     }
 
     @Test
+    void aFewValuesStayAFewBytesThroughRoundTripsAndMerges() throws Exception {
+        // One value read back is a one-bucket dense histogram; far values added to it must not widen it
+        // into kilobytes of empty buckets, nor must merging many such partials.
+        LatencyHistogram merged = new LatencyHistogram();
+        for (int i = 0; i < 40; i++) {
+            LatencyHistogram one = new LatencyHistogram();
+            one.recordNanos(1_000_000L << (i % 12)); // 1 ms to 2 s
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            one.writeTo(new java.io.DataOutputStream(bytes));
+            LatencyHistogram partial = LatencyHistogram.readFrom(input(bytes.toByteArray()));
+            partial.recordNanos(3_000_000L << (i % 7));
+            assertThat(partial.footprintBytes()).as("two values").isLessThan(100);
+            merged.add(partial);
+        }
+        assertThat(merged.totalCount()).isEqualTo(80);
+        assertThat(merged.footprintBytes()).as("80 values over 1,400 buckets").isLessThan(600);
+    }
+
+    @Test
+    void aDenseHistogramThatGoesBackToValuesHalfwayThroughAMergeKeepsEveryValue() {
+        LatencyHistogram one = new LatencyHistogram();
+        one.recordNanos(5_000_000);
+        LatencyHistogram dense = LatencyHistogram.fromBuckets(one.toBuckets());
+        LatencyHistogram other = new LatencyHistogram();
+        for (int i = 0; i < 10; i++) {
+            other.recordNanos(5_000_000); // into the dense bucket
+        }
+        other.recordNanos(2_000_000_000L); // then far away: values are smaller again
+        dense.add(other);
+        assertThat(dense.totalCount()).isEqualTo(12);
+        assertThat(dense.isDense()).isFalse();
+        assertThat(dense.toBuckets()).containsExactly(LatencyHistogram.bucketIndex(5_000_000) << 40 | 11,
+                LatencyHistogram.bucketIndex(2_000_000_000L) << 40 | 1);
+    }
+
+    @Test
     void mergingAnyMixOfSparseAndDenseGivesTheBucketsOfAllTheValues() {
         Random random = new Random(9);
-        for (int round = 0; round < 300; round++) {
+        for (int round = 0; round < 2000; round++) {
             org.HdrHistogram.IntCountsHistogram reference = new org.HdrHistogram.IntCountsHistogram(1, 2, 2);
             reference.setAutoResize(true);
             LatencyHistogram merged = new LatencyHistogram();
@@ -176,6 +212,14 @@ class LatencyHistogramTest {
                     long nanos = Math.round(randomMillis(random, kind) * 1_000_000.0);
                     part.recordNanos(nanos);
                     reference.recordValue(nanos);
+                }
+                if (random.nextBoolean()) {
+                    part = LatencyHistogram.fromBuckets(part.toBuckets()); // as read back: dense when no larger
+                }
+                if (random.nextInt(3) == 0) {
+                    long far = Math.round(randomMillis(random, 3) * 1_000_000.0);
+                    part.recordNanos(far);
+                    reference.recordValue(far);
                 }
                 LatencyHistogram before = part.copy();
                 merged.add(part);

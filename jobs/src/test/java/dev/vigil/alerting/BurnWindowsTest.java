@@ -94,4 +94,43 @@ class BurnWindowsTest {
             }
         }
     }
+
+    @Test
+    void holdsOnlyTheWindowsAndBucketsThatHaveCounts() {
+        BurnWindows b = new BurnWindows(W, 1440, 60 * W, 720);
+        assertThat(b.entries()).isZero();
+        for (int i = 0; i < 30; i++) {
+            b.record(i * W, 1, 1);
+        }
+        assertThat(b.entries()).as("30 windows of a 1,440-window span").isEqualTo(30);
+        assertThat(b.fineStart.length).isLessThanOrEqualTo(32);
+        assertThat(b.coarseStart).isEmpty();
+        for (int i = 30; i < 3000; i++) {
+            b.record(i * W, 1, 1);
+        }
+        assertThat(b.fineStart.length).as("never beyond the span").isEqualTo(1440);
+        assertThat(b.sum(3000 * W, 1440 * W)).containsExactly(1440, 1440);
+        assertThat(b.sum(3000 * W, 3000 * W)).as("buckets from window 0 on").containsExactly(3000, 3000);
+    }
+
+    @Test
+    void stateOfTheEarlierRingLayoutIsConvertedOnFirstUse() {
+        // As the earlier version kept it: full rings, EMPTY in unused slots, ring order by window index.
+        BurnWindows old = new BurnWindows();
+        old.windowMs = W;
+        old.coarseMs = 5 * W;
+        old.newestStart = 11 * W;
+        old.fineStart = new long[] {8 * W, 9 * W, 10 * W, 11 * W};
+        old.fineGood = new long[] {1, 1, 1, 1};
+        old.fineTotal = new long[] {2, 2, 2, 2};
+        old.coarseStart = new long[] {5 * W, BurnWindows.EMPTY, 0, BurnWindows.EMPTY};
+        old.coarseGood = new long[] {3, 0, 5, 0};
+        old.coarseTotal = new long[] {6, 0, 10, 0};
+
+        assertThat(old.fineWindows()).isEqualTo(4);
+        assertThat(old.sum(12 * W, 12 * W)).as("windows 8..11, buckets 0 and 5").containsExactly(12, 24);
+        assertThat(old.record(12 * W, 1, 2)).isTrue();
+        assertThat(old.sum(13 * W, 4 * W)).containsExactly(4, 8);
+        assertThat(old.sum(13 * W, 13 * W)).as("window 8 joined bucket 5").containsExactly(13, 26);
+    }
 }
