@@ -55,13 +55,13 @@ public final class AlertEvaluator extends KeyedProcessFunction<String, RuleInput
             transitions.inc();
             out.collect(event);
         }
-        long quietAt = w.windowEnd() + QUIET_WINDOWS * (w.windowEnd() - w.windowStart());
-        if (quietAt > s.quietTimer) {
-            if (s.quietTimer != Long.MIN_VALUE) {
-                ctx.timerService().deleteEventTimeTimer(s.quietTimer);
-            }
-            ctx.timerService().registerEventTimeTimer(quietAt);
-            s.quietTimer = quietAt;
+        // The timer is not moved on every window (a delete and an insert in the timer heap per window and
+        // rule, the largest cost of this operator with many series): it fires where it was set and, if
+        // the series reported since, is set again for the latest quiet instant.
+        s.quietAt = Math.max(s.quietAt, w.windowEnd() + QUIET_WINDOWS * (w.windowEnd() - w.windowStart()));
+        if (s.quietTimer == Long.MIN_VALUE) {
+            ctx.timerService().registerEventTimeTimer(s.quietAt);
+            s.quietTimer = s.quietAt;
         }
         state.update(s);
         lastInput.update(input);
@@ -70,7 +70,14 @@ public final class AlertEvaluator extends KeyedProcessFunction<String, RuleInput
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<AlertEvent> out) throws Exception {
         AlertState s = state.value();
-        if (s != null && s.status == AlertState.Status.FIRING && ctx.timerService().currentWatermark() != Long.MAX_VALUE) {
+        boolean endOfInput = ctx.timerService().currentWatermark() == Long.MAX_VALUE;
+        if (s != null && !endOfInput && s.quietAt > timestamp) {
+            ctx.timerService().registerEventTimeTimer(s.quietAt); // it reported since: not quiet yet
+            s.quietTimer = s.quietAt;
+            state.update(s);
+            return;
+        }
+        if (s != null && s.status == AlertState.Status.FIRING && !endOfInput) {
             s.quietTimer = Long.MIN_VALUE; // kept, firing, until the series reports again
             state.update(s);
             return;

@@ -20,8 +20,13 @@ public final class AlertState {
     public long lastJudgedWindowStart = Long.MIN_VALUE;
     public long lastWindowStart;
     public long lastWindowEnd;
-    /** The pending quiet timer, so it can be moved when the series reports again. */
+    /** The pending quiet timer; {@link Long#MIN_VALUE} when none is set. */
     public long quietTimer = Long.MIN_VALUE;
+    /**
+     * When the series counts as quiet, from its latest window: the timer, when it fires earlier, is set
+     * again for this instant.
+     */
+    public long quietAt = Long.MIN_VALUE;
 
     public AlertState() {
     }

@@ -69,12 +69,11 @@ public final class SloEvaluator extends KeyedProcessFunction<String, SloInput, A
                 out.collect(event);
             }
             ctx.output(STATUS, SloStateMachine.status(plan, in, s, reading));
-            long quietAt = in.windowEnd() + plan.periodMs;
-            if (s.quietTimer != Long.MIN_VALUE) {
-                ctx.timerService().deleteEventTimeTimer(s.quietTimer);
+            // Set once and, when it fires after newer windows, set again (see AlertEvaluator): not moved per window.
+            if (s.quietTimer == Long.MIN_VALUE) {
+                s.quietTimer = in.windowEnd() + plan.periodMs;
+                ctx.timerService().registerEventTimeTimer(s.quietTimer);
             }
-            ctx.timerService().registerEventTimeTimer(quietAt);
-            s.quietTimer = quietAt;
         }
         state.update(s);
     }
@@ -82,7 +81,18 @@ public final class SloEvaluator extends KeyedProcessFunction<String, SloInput, A
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<AlertEvent> out) throws Exception {
         SloState s = state.value();
-        if (s != null && ctx.timerService().currentWatermark() != Long.MAX_VALUE) {
+        boolean endOfInput = ctx.timerService().currentWatermark() == Long.MAX_VALUE;
+        Slo slo = s == null ? null : byName.get(s.slo);
+        if (slo != null && !endOfInput) {
+            long quietAt = s.lastWindowEnd + plan(slo, s.lastWindowEnd - s.lastWindowStart).periodMs;
+            if (quietAt > timestamp) { // it reported since the timer was set
+                s.quietTimer = quietAt;
+                ctx.timerService().registerEventTimeTimer(quietAt);
+                state.update(s);
+                return;
+            }
+        }
+        if (s != null && !endOfInput) {
             // A real silence. (At the end of a bounded input every timer fires; that is not silence.)
             AlertEvent resolved = SloStateMachine.quiet(s, byName.get(s.slo));
             if (resolved != null) {

@@ -18,7 +18,7 @@ public final class SloState {
     public long startedAt;
     public long lastWindowStart;
     public long lastWindowEnd;
-    /** The pending quiet timer, so it can be moved when the series reports again. */
+    /** The pending quiet timer; when it fires after newer windows it is set again from {@link #lastWindowEnd}. */
     public long quietTimer = Long.MIN_VALUE;
 
     public SloState() {

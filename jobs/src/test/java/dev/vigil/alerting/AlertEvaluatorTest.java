@@ -71,7 +71,14 @@ class AlertEvaluatorTest {
             harness.processWatermark(new Watermark((i + 1) * W));
         }
         assertThat(harness.numKeyedStateEntries()).isPositive();
+        assertThat(harness.numEventTimeTimers()).as("one timer, not moved on every window").isEqualTo(1);
         assertThat(events()).isEmpty();
+
+        // Quiet exactly QUIET_WINDOWS after its last window (window 29 ends at 30 W), not after the first.
+        harness.processWatermark(new Watermark(30 * W + AlertEvaluator.QUIET_WINDOWS * W - 1));
+        assertThat(harness.numKeyedStateEntries()).isPositive();
+        harness.processWatermark(new Watermark(30 * W + AlertEvaluator.QUIET_WINDOWS * W));
+        assertThat(harness.numKeyedStateEntries()).isZero();
     }
 
     @Test
