@@ -127,12 +127,7 @@ public final class BurnWindows {
             addCoarse(fineStart[leaving], fineGood[leaving], fineTotal[leaving]);
             leaving++;
         }
-        if (leaving > 0) {
-            fineSize -= leaving;
-            System.arraycopy(fineStart, leaving, fineStart, 0, fineSize);
-            System.arraycopy(fineGood, leaving, fineGood, 0, fineSize);
-            System.arraycopy(fineTotal, leaving, fineTotal, 0, fineSize);
-        }
+        fineSize = dropFirst(leaving, fineSize, fineStart, fineGood, fineTotal);
     }
 
     /** Sets a fine window's counts: the same window again means its newest counts stand. */
@@ -170,12 +165,7 @@ public final class BurnWindows {
         while (dropped < coarseSize && coarseStart[dropped] < oldestKept) {
             dropped++;
         }
-        if (dropped > 0) {
-            coarseSize -= dropped;
-            System.arraycopy(coarseStart, dropped, coarseStart, 0, coarseSize);
-            System.arraycopy(coarseGood, dropped, coarseGood, 0, coarseSize);
-            System.arraycopy(coarseTotal, dropped, coarseTotal, 0, coarseSize);
-        }
+        coarseSize = dropFirst(dropped, coarseSize, coarseStart, coarseGood, coarseTotal);
         int i = position(coarseStart, coarseSize, bucketStart);
         if (i == coarseSize || coarseStart[i] != bucketStart) {
             if (coarseSize == coarseStart.length) {
@@ -200,6 +190,16 @@ public final class BurnWindows {
             i--;
         }
         return i;
+    }
+
+    /** Removes the first {@code n} of {@code size} entries of parallel arrays; returns the new size. */
+    private static int dropFirst(int n, int size, long[]... arrays) {
+        if (n > 0) {
+            for (long[] a : arrays) {
+                System.arraycopy(a, n, a, 0, size - n);
+            }
+        }
+        return size - n;
     }
 
     private static int grown(int capacity, int ceiling) {
