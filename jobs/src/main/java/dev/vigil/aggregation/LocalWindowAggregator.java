@@ -101,7 +101,7 @@ public final class LocalWindowAggregator extends AbstractStreamOperator<SeriesWi
             acc = new WindowAccumulator();
             window.put(series, acc);
             buffered++;
-            before = -ENTRY_BYTES - keyBytes(series);
+            before = -entryBytes(series);
         } else {
             before = acc.footprintBytes();
         }
@@ -112,12 +112,12 @@ public final class LocalWindowAggregator extends AbstractStreamOperator<SeriesWi
         }
     }
 
-    /** A hash map entry, the series key object and the accumulator object's share of a partial, about. */
-    private static final long ENTRY_BYTES = 64;
-
-    /** The key's strings (Latin-1 bytes, headers): a series name can be long. */
-    private static long keyBytes(SeriesKey series) {
-        return 3 * 40L + series.type().length() + series.service().length() + series.name().length();
+    /**
+     * What a partial takes besides its accumulator, about: a hash map entry, the key object and the key's
+     * strings (Latin-1 bytes and headers; a series name can be long).
+     */
+    private static long entryBytes(SeriesKey series) {
+        return 64 + 3 * 40L + series.type().length() + series.service().length() + series.name().length();
     }
 
     /** Start of the epoch-aligned tumbling window holding {@code ts}, as Flink's TumblingEventTimeWindows computes it. */
@@ -177,11 +177,10 @@ public final class LocalWindowAggregator extends AbstractStreamOperator<SeriesWi
             long end = start + windowSizeMs;
             for (Map.Entry<SeriesKey, WindowAccumulator> partial : window.getValue().entrySet()) {
                 output.collect(out.replace(new SeriesWindow(partial.getKey(), start, end, partial.getValue()), end - 1));
-                bufferedBytes -= ENTRY_BYTES + keyBytes(partial.getKey()) + partial.getValue().footprintBytes();
+                bufferedBytes -= entryBytes(partial.getKey()) + partial.getValue().footprintBytes();
             }
             buffered -= window.getValue().size();
             it.remove();
-
             if (window.getValue() == lastWindow) {
                 lastWindow = null;
             }
