@@ -18,6 +18,7 @@ import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -135,7 +136,25 @@ public final class DashboardServer implements AutoCloseable {
         heartbeat = new Thread(this::heartbeats, "vigil-serve-heartbeat");
         heartbeat.setDaemon(true);
         heartbeat.start();
+        Thread warmUp = new Thread(this::readTheLastDay, "vigil-serve-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
         return this;
+    }
+
+    /**
+     * Reads the overview of the last 24 hours once, in the background, so that the first person to open
+     * the dashboard does not wait for every row of the day to be read (the server keeps them: StatusQueries).
+     */
+    private void readTheLastDay() {
+        try {
+            Instant now = settings.clock().instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+            long t0 = System.nanoTime();
+            queries.services(new TimeRange(now.minus(Duration.ofDays(1)), now));
+            LOG.info("read the last 24 hours' service rows in {} ms", (System.nanoTime() - t0) / 1_000_000);
+        } catch (Exception e) {
+            LOG.info("did not read the last 24 hours ahead: {}", rootMessage(e));
+        }
     }
 
     /** The page's address, e.g. {@code http://127.0.0.1:8080/}. */

@@ -53,29 +53,41 @@ public final class StatusQueries {
             ORDER BY rule, type, service, name, window_start DESC, recorded_at DESC""";
 
     private final DataSource db;
+    private final ServiceWindowCache serviceRows;
 
     public StatusQueries(DataSource db) {
-        this.db = db;
+        this(db, ServiceWindowCache.DEFAULT_MAX_NUMBERS);
     }
 
-    /** GET /api/services: every (service, type) with windows in the range or an active alert. */
+    /** {@code maxCachedNumbers}: the bound of the services' rows kept in memory ({@link ServiceWindowCache}). */
+    public StatusQueries(DataSource db, long maxCachedNumbers) {
+        this.db = db;
+        this.serviceRows = new ServiceWindowCache(maxCachedNumbers);
+    }
+
+    /**
+     * GET /api/services: every (service, type) with windows in the range or an active alert. The services'
+     * rows come through {@link ServiceWindowCache}: only window starts that changed since the last
+     * overview are read again.
+     */
     public ObjectNode services(TimeRange range) throws SQLException {
         Map<String, ObjectNode> byKey = new LinkedHashMap<>();
         try (Connection c = db.getConnection()) {
-            Split split = split(c, range, DAY);
-            String sql = merged("SELECT type AS k1, service AS k2, count, errors, hits, misses, latency_hist FROM ("
-                    + split.rows("name = '*'") + ") r");
-            try (PreparedStatement st = c.prepareStatement(sql)) {
-                split.bind(st, 1, 0);
-                for (Totals g : readMerged(st)) {
-                    ObjectNode s = JSON.objectNode();
-                    s.put("service", g.k2);
-                    s.put("type", (String) g.k1);
-                    g.writeTo(s);
-                    s.put("state", "ok");
-                    s.put("active_alerts", 0);
-                    byKey.put(g.k1 + "\u0000" + g.k2, s);
+            Map<String, Totals> totals = new java.util.TreeMap<>();
+            for (Branch b : split(c, range, DAY).branches()) {
+                for (ServiceWindowCache.Part p : serviceRows.parts(c, b.table(), b.from(), b.to())) {
+                    totals.computeIfAbsent(p.type() + "\u0000" + p.service(), k -> new Totals()).add(p);
                 }
+            }
+            for (Map.Entry<String, Totals> g : totals.entrySet()) {
+                int split = g.getKey().indexOf('\u0000');
+                ObjectNode s = JSON.objectNode();
+                s.put("service", g.getKey().substring(split + 1));
+                s.put("type", g.getKey().substring(0, split));
+                g.getValue().writeTo(s);
+                s.put("state", "ok");
+                s.put("active_alerts", 0);
+                byKey.put(g.getKey(), s);
             }
             for (ObjectNode alert : activeAlerts(c, null)) {
                 String key = alert.get("type").asText() + "\u0000" + alert.get("service").asText();
@@ -592,52 +604,6 @@ public final class StatusQueries {
             }
         }
         return groups.values();
-    }
-
-    /** Sums of window rows and the merge of their histograms, for one service or one step of a series. */
-    private static final class Totals {
-        private static final double[] QUANTILES = {0.5, 0.95, 0.99};
-        Object k1;
-        String k2;
-        long events;
-        long errors;
-        Long hits;
-        Long misses;
-        final PackedHistogram.Merger latency = new PackedHistogram.Merger();
-
-        /** Adds a row of {@link #merged}: the sums of the counters, or one merged bucket. */
-        void add(ResultSet rs) throws SQLException {
-            long bucket = rs.getLong("bucket");
-            if (!rs.wasNull()) {
-                latency.addBucket(bucket, rs.getLong("events"));
-                return;
-            }
-            k1 = rs.getObject("k1");
-            k2 = rs.getString("k2");
-            events += rs.getLong("events");
-            errors += rs.getLong("errors");
-            long h = rs.getLong("hits");
-            if (!rs.wasNull()) {
-                hits = (hits == null ? 0 : hits) + h;
-            }
-            long m = rs.getLong("misses");
-            if (!rs.wasNull()) {
-                misses = (misses == null ? 0 : misses) + m;
-            }
-        }
-
-        void writeTo(ObjectNode s) {
-            s.put("events", events);
-            s.put("errors", errors);
-            s.put("error_rate", events == 0 ? null : (double) errors / events);
-            s.put("hits", hits);
-            s.put("misses", misses);
-            s.put("hit_rate", hits == null || misses == null || hits + misses == 0 ? null : (double) hits / (hits + misses));
-            double[] q = latency.quantilesMillis(QUANTILES);
-            s.put("p50_ms", Double.isNaN(q[0]) ? null : q[0]);
-            s.put("p95_ms", Double.isNaN(q[1]) ? null : q[1]);
-            s.put("p99_ms", Double.isNaN(q[2]) ? null : q[2]);
-        }
     }
 
     private static void range(ObjectNode out, TimeRange range) {

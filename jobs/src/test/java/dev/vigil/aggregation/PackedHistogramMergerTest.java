@@ -50,5 +50,9 @@ class PackedHistogramMergerTest {
         assertThat(new PackedHistogram.Merger().quantilesMillis(0.5)[0]).isNaN();
         double[] fromBuckets = new PackedHistogram.Merger().addBucket(400, 3).addBucket(300, 2 * big).quantilesMillis(0.5, 0.999, 1);
         assertThat(fromBuckets).as("merged buckets, as SQL hands them over").containsExactly(q);
+        assertThat(m.toPacked()).as("the merge in the stored format")
+                .containsExactly(PackedHistogram.pack(300, big), PackedHistogram.pack(300, big), PackedHistogram.pack(400, 3));
+        assertThat(m.totalCount()).isEqualTo(2 * big + 3);
+        assertThat(new PackedHistogram.Merger().add(m.toPacked()).toPacked()).isEqualTo(m.toPacked());
     }
 }

@@ -16,6 +16,8 @@ public final class PackedHistogram {
     public static final long MAX_COUNT = (1L << COUNT_BITS) - 1;
     private static final int SUB_BUCKET_HALF_MAGNITUDE = 7;
     private static final double NANOS_PER_MS = 1_000_000.0;
+    /** Bucket indexes of nanosecond values stay below this: {@code bucketIndex(Long.MAX_VALUE) + 1}. */
+    public static final int BUCKETS = 7_424;
 
     private PackedHistogram() {
     }
@@ -100,42 +102,63 @@ public final class PackedHistogram {
 
     /**
      * Merges any number of packed histograms and reads quantiles from the merge: the same answer as
-     * {@code latency_hist_quantiles(latency_merge(latency_hist), qs)} in PostgreSQL, for the cost of one
-     * sort of the numbers added (packed numbers sort by bucket first).
+     * {@code latency_hist_quantiles(latency_merge(latency_hist), qs)} in PostgreSQL. Counts go into one
+     * slot per bucket index (at most {@link #BUCKETS}), so adding costs one addition per number, whatever
+     * order the numbers come in, and reading walks the non-empty buckets once.
      */
     public static final class Merger {
-        private long[] numbers = new long[64];
-        private int size;
+        private long[] counts = new long[0];
+        private long total;
 
         public Merger add(long[] packed) {
-            if (packed == null || packed.length == 0) {
+            if (packed == null) {
                 return this;
             }
-            if (size + packed.length > numbers.length) {
-                numbers = Arrays.copyOf(numbers, Math.max(numbers.length * 2, size + packed.length));
+            for (long p : packed) {
+                addBucket(bucketOf(p), countOf(p));
             }
-            System.arraycopy(packed, 0, numbers, size, packed.length);
-            size += packed.length;
             return this;
         }
 
-        /** Adds {@code count} values of one bucket (any count: beyond {@link #MAX_COUNT} it takes several numbers). */
+        /** Adds {@code count} values of one bucket (any count, also beyond {@link #MAX_COUNT}). */
         public Merger addBucket(long bucketIndex, long count) {
-            while (count > 0) {
-                long part = Math.min(count, MAX_COUNT);
-                if (size == numbers.length) {
-                    numbers = Arrays.copyOf(numbers, numbers.length * 2);
-                }
-                numbers[size++] = pack(bucketIndex, part);
-                count -= part;
+            if (bucketIndex < 0 || bucketIndex >= BUCKETS) {
+                throw new IllegalArgumentException("bucket index must be within [0, " + BUCKETS + "), got " + bucketIndex);
             }
+            int i = (int) bucketIndex;
+            if (i >= counts.length) {
+                counts = Arrays.copyOf(counts, Math.min(BUCKETS, Math.max(i + 1, counts.length * 2)));
+            }
+            counts[i] += count;
+            total += count;
             return this;
         }
 
-        /** The merged histogram's quantiles, in milliseconds; NaN for each when nothing was added. */
+        /** The values added. */
+        public long totalCount() {
+            return total;
+        }
+
+        /** The merge in the stored format: one number per non-empty bucket (several where a count exceeds {@link #MAX_COUNT}), ascending. */
+        public long[] toPacked() {
+            int n = 0;
+            for (long c : counts) {
+                n += c == 0 ? 0 : (int) ((c + MAX_COUNT - 1) / MAX_COUNT);
+            }
+            long[] out = new long[n];
+            int k = 0;
+            for (int i = 0; i < counts.length; i++) {
+                for (long c = counts[i]; c > 0; c -= MAX_COUNT) {
+                    out[k++] = pack(i, Math.min(c, MAX_COUNT));
+                }
+            }
+            return out;
+        }
+
+        /** The merged histogram's nearest-rank quantiles, in milliseconds; NaN for each when nothing was added. */
         public double[] quantilesMillis(double... qs) {
-            Arrays.sort(numbers, 0, size);
-            return PackedHistogram.quantilesMillis(numbers, size, qs);
+            long[] packed = toPacked();
+            return PackedHistogram.quantilesMillis(packed, packed.length, qs);
         }
     }
 }
