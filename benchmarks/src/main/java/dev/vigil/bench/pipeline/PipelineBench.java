@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  * {@code vigil bench pipeline}: one topic, four bounded runs in their own local Flink clusters with the
  * same parallelism and memory, one after another: decode-only (the limit), the real Vigil job, the naive
  * sort-the-window approach and Flink SQL with {@code PERCENTILE}, after one untimed decode-only run that
- * warms the JVM up. Checks that they agree, then prints one line.
+ * warms the JVM up; and {@code raw}, plain Kafka consumers with the job's decoder and no Flink. Checks that they agree, then prints one line.
  */
 public final class PipelineBench {
 
@@ -36,13 +36,15 @@ public final class PipelineBench {
     }
 
     public record Report(long events, double decodeEps, double vigilEps, double naiveEps, double flinkSqlEps,
-                         long vigilPeakHeapMb, Agreement agreement) {
+                         long vigilPeakHeapMb, Agreement agreement, double rawEps) {
+        /** The keys scripts read; keys added later go at the end. */
         public String summaryLine() {
             return String.format(Locale.ROOT,
                     "pipeline-bench events=%d decode_eps=%.0f vigil_eps=%.0f naive_eps=%.0f flinksql_eps=%.0f "
-                            + "vigil_vs_decode=%.2f vigil_vs_naive=%.2f vigil_vs_flinksql=%.2f vigil_peak_heap_mb=%d",
+                            + "vigil_vs_decode=%.2f vigil_vs_naive=%.2f vigil_vs_flinksql=%.2f vigil_peak_heap_mb=%d "
+                            + "raw_eps=%.0f decode_vs_raw=%.2f",
                     events, decodeEps, vigilEps, naiveEps, flinkSqlEps, vigilEps / decodeEps, vigilEps / naiveEps,
-                    vigilEps / flinkSqlEps, vigilPeakHeapMb);
+                    vigilEps / flinkSqlEps, vigilPeakHeapMb, rawEps, decodeEps / rawEps);
         }
     }
 
@@ -79,6 +81,9 @@ public final class PipelineBench {
             // source and the decoder, which every later run reuses, and decode-only looks slower than it is.
             timed("warm-up", settings, out, env -> ReferenceJobs.decodeOnly(env, cfg), cfg);
             double decode = timed("decode-only", settings, out, env -> ReferenceJobs.decodeOnly(env, cfg), cfg);
+            // The same bytes and decoder without Flink, after an untimed round of its own.
+            raw(stack, settings, cfg, null);
+            double raw = raw(stack, settings, cfg, out);
 
             resetPeakHeap();
             double vigil = timed("vigil", settings, out, env -> VigilJob.assemble(env, cfg), cfg);
@@ -96,10 +101,27 @@ public final class PipelineBench {
                             + "worst relative percentile error %.2f%%; Flink SQL percentiles outside the naive run's rank "
                             + "bounds: %d%n", agreement.windows(), agreement.worstVigilVsNaive() * 100,
                     agreement.sqlOutsideRankBounds());
-            Report report = new Report(settings.events(), decode, vigil, naive, sql, peakHeapMb, agreement);
+            Report report = new Report(settings.events(), decode, vigil, naive, sql, peakHeapMb, agreement, raw);
             out.println(report.summaryLine());
             return report;
         }
+    }
+
+    /** Events per second of {@link RawConsumerRun}: plain consumers, one per thread of the job's parallelism. */
+    private static double raw(EmbeddedStack stack, Settings settings, PipelineConfig cfg, PrintStream out) throws Exception {
+        long t0 = System.nanoTime();
+        RawConsumerRun.Counts read = RawConsumerRun.readAll(stack.kafkaBootstrapServers(), "bench.pipeline",
+                settings.parallelism(), cfg.eventTimeLimits());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (read.records() != settings.events() || read.valid() == 0) {
+            throw new IllegalStateException("the raw consumers read " + read.records() + " records of " + settings.events()
+                    + ", " + read.valid() + " valid");
+        }
+        double eps = settings.events() / seconds;
+        if (out != null) {
+            out.printf(Locale.ROOT, "%-12s %8.1f s  %,12.0f events/s%n", "raw", seconds, eps);
+        }
+        return eps;
     }
 
     /** Events per second of the job's own run time (start to end, cluster start-up excluded). */
