@@ -54,8 +54,9 @@ final class RawConsumerRun {
             long records = 0;
             long valid = 0;
             for (Future<Counts> f : parts) {
-                records += f.get().records();
-                valid += f.get().valid();
+                Counts c = f.get();
+                records += c.records();
+                valid += c.valid();
             }
             return new Counts(records, valid);
         } finally {
