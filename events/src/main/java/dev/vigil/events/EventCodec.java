@@ -12,6 +12,8 @@ import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The v1 wire codec: one JSON object per Kafka record value, UTF-8.
@@ -70,6 +72,31 @@ public final class EventCodec {
             // Parsing a byte array does no I/O; anything else is a parse failure too.
             throw new InvalidEventException("not valid JSON: " + firstLine(e.getMessage()));
         }
+    }
+
+    /**
+     * Every event of one record value in either format, v1 (one event) or {@linkplain EventBatch batch};
+     * for readers that want the events and treat any invalid one as an error (tests, benchmarks).
+     *
+     * @throws InvalidEventException if the value, or any event in it, is invalid
+     */
+    public List<MetricEvent> decodeRecord(byte[] value) {
+        if (!EventBatch.isBatch(value)) {
+            return List.of(decode(value));
+        }
+        List<MetricEvent> events = new ArrayList<>();
+        EventBatch.read(value, new EventBatch.Sink() {
+            @Override
+            public void event(MetricEvent event, EventBatch.Alone alone) {
+                events.add(event);
+            }
+
+            @Override
+            public void invalid(byte[] alone, String reason) {
+                throw new InvalidEventException(reason);
+            }
+        });
+        return events;
     }
 
     private static MetricEvent parseObject(JsonParser p, StringCache strings) throws IOException {

@@ -198,8 +198,19 @@ public record MetricEvent(
     }
 
     private static void checkLength(String field, String value, int max) {
+        String problem = checkedText(field, value, max);
+        if (problem != null) {
+            throw new InvalidEventException(problem);
+        }
+    }
+
+    /**
+     * Why a service or name breaks the v1 rules, in words, or null when it is fine: present, 1 to
+     * {@code max} characters, no NUL, no half of a surrogate pair.
+     */
+    public static String checkedText(String field, String value, int max) {
         if (value == null) {
-            throw new InvalidEventException("missing field \"" + field + "\"");
+            return "missing field \"" + field + "\"";
         }
         // length() counts UTF-16 units; only a long string can be over in code points, so count those lazily.
         int length = value.length();
@@ -207,8 +218,7 @@ public record MetricEvent(
             length = value.codePointCount(0, value.length());
         }
         if (length < 1 || length > max) {
-            throw new InvalidEventException(
-                    field + " must be 1-" + max + " characters, got " + length);
+            return field + " must be 1-" + max + " characters, got " + length;
         }
         // Stored in PostgreSQL text columns, which can hold neither NUL nor half a UTF-16 surrogate pair
         // (a JSON escape such as "\ud800" decodes to one): either would fail or silently change every
@@ -216,16 +226,17 @@ public record MetricEvent(
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c == '\u0000') {
-                throw new InvalidEventException(field + " must not contain the NUL character (\\u0000)");
+                return field + " must not contain the NUL character (\\u0000)";
             }
             if (Character.isSurrogate(c)) {
                 if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
                     i++; // a pair: one code point beyond the BMP, fine
                 } else {
-                    throw new InvalidEventException(String.format(
-                            "%s must not contain an unpaired surrogate (\\u%04x at character %d)", field, (int) c, i + 1));
+                    return String.format(
+                            "%s must not contain an unpaired surrogate (\\u%04x at character %d)", field, (int) c, i + 1);
                 }
             }
         }
+        return null;
     }
 }

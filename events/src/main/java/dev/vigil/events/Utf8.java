@@ -13,8 +13,13 @@ final class Utf8 {
 
     /** The offset of the first byte that is not part of valid UTF-8, or -1 if all is valid. */
     static int firstInvalidByte(byte[] b) {
-        int i = 0;
-        int n = b.length;
+        return firstInvalidByte(b, 0, b.length);
+    }
+
+    /** The offset of the first byte of {@code b[from, to)} that is not part of valid UTF-8 there, or -1. */
+    static int firstInvalidByte(byte[] b, int from, int to) {
+        int i = from;
+        int n = to;
         while (i < n && b[i] >= 0) {
             i++;
         }

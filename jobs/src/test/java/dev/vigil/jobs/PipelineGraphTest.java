@@ -2,6 +2,7 @@ package dev.vigil.jobs;
 
 import dev.vigil.aggregation.AggregationSettings;
 import dev.vigil.aggregation.ServiceWindows;
+import dev.vigil.events.EventBatch;
 import dev.vigil.events.EventCodec;
 import dev.vigil.events.MetricEvent;
 import dev.vigil.jobs.kafka.EventTimeLimits;
@@ -190,6 +191,64 @@ class PipelineGraphTest {
         EventCodec codec = new EventCodec();
         return events.stream().map(e -> KafkaRecordDecoder.decode(codec, EventTimeLimits.DEFAULTS, now,
                 e.service().getBytes(StandardCharsets.UTF_8), codec.encode(e))).toList();
+    }
+
+    @Test
+    void batchedRecordsGiveTheSameRowsAsOneEventPerRecordAndABadEventInABatchIsTheOnlyDeadLetter() throws Exception {
+        long now = T0 + 120_000;
+        List<MetricEvent> events = Workload.generate(5, 6_000, T0, 60_000);
+        InMemoryPipeline.Result single = InMemoryPipeline.run(encodeAndDecode(now, events),
+                settings(Duration.ofMinutes(2), 2000), OUT_OF_ORDERNESS, 2);
+
+        // The same events as the agent sends them: per service and instance, 50 to a record.
+        EventCodec codec = new EventCodec();
+        Map<String, EventBatch.Writer> writers = new java.util.LinkedHashMap<>();
+        List<Decoded> input = new ArrayList<>();
+        int records = 0;
+        for (MetricEvent e : events) {
+            EventBatch.Writer w = writers.computeIfAbsent(e.service() + "/" + e.instance(),
+                    k -> new EventBatch.Writer(e.service(), e.instance()));
+            w.add(e);
+            if (w.size() == 25 && records == 7) { // one broken event inside the eighth record
+                w.add((byte) 0, T0 + 1, "GET /broken", 1_000_000, false, 700, false, (byte) -1, 0);
+            }
+            if (w.size() >= 50) {
+                KafkaRecordDecoder.decodeRecord(codec, EventTimeLimits.DEFAULTS, now,
+                        e.service().getBytes(StandardCharsets.UTF_8), w.finish(), input::add);
+                records++;
+            }
+        }
+        for (var entry : writers.entrySet()) {
+            if (entry.getValue().size() > 0) {
+                KafkaRecordDecoder.decodeRecord(codec, EventTimeLimits.DEFAULTS, now, null, entry.getValue().finish(),
+                        input::add);
+                records++;
+            }
+        }
+        assertThat(input).hasSize(events.size() + 1);
+        assertThat(records).isLessThan(events.size() / 40);
+        InMemoryPipeline.Result batched = InMemoryPipeline.run(input, settings(Duration.ofMinutes(2), 2000),
+                OUT_OF_ORDERNESS, 2);
+
+        assertThat(batched.rows()).isEqualTo(single.rows());
+        assertThat(batched.rollups()).isEqualTo(single.rollups());
+        assertThat(single.deadLetters()).isEmpty();
+        assertThat(batched.deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.reason()).isEqualTo("status must be between 100 and 599, got 700");
+            List<String> reasons = new ArrayList<>();
+            EventBatch.read(d.value(), new EventBatch.Sink() {
+                @Override
+                public void event(MetricEvent event, EventBatch.Alone alone) {
+                    reasons.add("valid " + event);
+                }
+
+                @Override
+                public void invalid(byte[] value, String reason) {
+                    reasons.add(reason);
+                }
+            });
+            assertThat(reasons).as("the dead letter holds the broken event alone").containsExactly(d.reason());
+        });
     }
 
     @Test
