@@ -278,4 +278,19 @@ class EventBatchTest {
         MetricEvent one = sample(null).get(0);
         assertThat(new EventCodec().decodeRecord(new EventCodec().encode(one))).containsExactly(one);
     }
+
+    @Test
+    void theExampleInTheDocsIsWhatTheWriterWrites() {
+        EventBatch.Writer w = new EventBatch.Writer("checkout", "checkout-1");
+        w.add(MetricEvent.request(T, "checkout", "GET /cart/{id}", "checkout-1", 12.5, 200, null));
+        w.add(MetricEvent.request(T + 40, "checkout", "POST /pay", "checkout-1", 2, 503, null));
+        String docs = "00 56 42 01 | 08 63 68 65 63 6b 6f 75 74 | 0a 63 68 65 63 6b 6f 75 74 2d 31 | fb 8e 88 85 ab 33"
+                + " | 02 0e 47 45 54 20 2f 63 61 72 74 2f 7b 69 64 7d 09 50 4f 53 54 20 2f 70 61 79 | 02"
+                + " | 10 00 00 a0 f8 fa 05 c8 01 | 14 01 50 80 89 7a f7 03"; // docs/events.md, "Batch format"
+        StringBuilder hex = new StringBuilder();
+        for (byte b : w.finish()) {
+            hex.append(hex.length() == 0 ? "" : " ").append(String.format("%02x", b));
+        }
+        assertThat(hex.toString()).isEqualTo(docs.replace(" |", ""));
+    }
 }

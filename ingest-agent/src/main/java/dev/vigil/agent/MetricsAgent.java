@@ -30,8 +30,8 @@ import java.util.function.Function;
  * <p><b>On the caller's hot path</b>, a {@code record*} call validates its arguments, reads a
  * millisecond clock kept by a shared ticker thread ({@link CoarseClock}) and writes the event into a
  * preallocated slot of a lock-free ring: no I/O, no lock, no allocation, no system call.
- * One background thread encodes events (v1 JSON) and sends them with an idempotent {@code acks=all},
- * lz4-compressing producer.
+ * One background thread encodes events (many to a Kafka record, {@link RecordFormat#BATCH}) and sends
+ * them with an idempotent {@code acks=all}, lz4-compressing producer.
  *
  * <p><b>It never blocks or throws on the hot path.</b> When Kafka is slow or down the ring fills and
  * further events are dropped and counted; memory stays at the ring's fixed size. A call with bad
@@ -205,6 +205,7 @@ public final class MetricsAgent implements AutoCloseable {
         private String topic = Topics.EVENTS;
         private int bufferCapacity = 65_536;
         private Duration closeTimeout = Duration.ofSeconds(5);
+        private RecordFormat recordFormat = RecordFormat.BATCH;
         private final Map<String, Object> kafkaProperties = new HashMap<>();
 
         private Builder() {
@@ -249,6 +250,16 @@ public final class MetricsAgent implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How events go into Kafka records; default {@link RecordFormat#BATCH} (many events to a record,
+         * which the Vigil job reads). {@link RecordFormat#V1} sends one JSON record per event, for other
+         * consumers of the topic.
+         */
+        public Builder recordFormat(RecordFormat recordFormat) {
+            this.recordFormat = recordFormat;
+            return this;
+        }
+
         /** Any producer setting, passed through (TLS, SASL, linger, …); it overrides Vigil's defaults. */
         public Builder kafkaProperty(String key, Object value) {
             kafkaProperties.put(key, value);
@@ -266,7 +277,7 @@ public final class MetricsAgent implements AutoCloseable {
             } catch (ConfigException e) {
                 throw new IllegalArgumentException("invalid Kafka producer setting: " + e.getMessage(), e);
             }
-            return new MetricsAgent(this, ring -> new KafkaSender(ring, service, instance, topic, config));
+            return new MetricsAgent(this, ring -> new KafkaSender(ring, service, instance, topic, config, recordFormat));
         }
 
         /** An agent whose background side is {@code senderFactory} (benchmarks: measure the callers' side). */
@@ -284,6 +295,9 @@ public final class MetricsAgent implements AutoCloseable {
             }
             if (topic == null || topic.isBlank()) {
                 throw new IllegalArgumentException("topic must not be empty");
+            }
+            if (recordFormat == null) {
+                throw new IllegalArgumentException("recordFormat must not be null");
             }
             if (closeTimeout == null || closeTimeout.isNegative()) {
                 throw new IllegalArgumentException("closeTimeout must be >= 0, got " + closeTimeout);

@@ -255,9 +255,10 @@ class JavaAgentIT {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (System.nanoTime() < deadline && partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    MetricEvent e = codec.decode(r.value());
-                    if (e.service().equals(service)) {
-                        out.add(e);
+                    for (MetricEvent e : codec.decodeRecord(r.value())) {
+                        if (e.service().equals(service)) {
+                            out.add(e);
+                        }
                     }
                 }
             }

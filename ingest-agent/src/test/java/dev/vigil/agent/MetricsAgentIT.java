@@ -1,6 +1,7 @@
 package dev.vigil.agent;
 
 import dev.vigil.events.CacheLevel;
+import dev.vigil.events.EventBatch;
 import dev.vigil.events.EventCodec;
 import dev.vigil.events.EventType;
 import dev.vigil.events.MetricEvent;
@@ -14,6 +15,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
@@ -34,12 +37,14 @@ class MetricsAgentIT {
 
     private final EventCodec codec = new EventCodec();
 
-    @Test
-    void eventsArriveInTheWireFormatKeyedByService(EmbeddedStack stack) {
-        stack.kafka().createTopics(List.of(new TopicSpec("agent.fields", 2)));
+    @ParameterizedTest
+    @EnumSource(RecordFormat.class)
+    void eventsArriveInTheWireFormatKeyedByService(RecordFormat format, EmbeddedStack stack) {
+        String topic = "agent.fields." + format;
+        stack.kafka().createTopics(List.of(new TopicSpec(topic, 2)));
         long before = System.currentTimeMillis();
         try (MetricsAgent agent = MetricsAgent.builder().service("checkout").instance("checkout-1")
-                .bootstrapServers(stack.kafkaBootstrapServers()).topic("agent.fields").build()) {
+                .bootstrapServers(stack.kafkaBootstrapServers()).topic(topic).recordFormat(format).build()) {
             agent.recordRequest("GET /cart/{id}", 200, 12_500_000);
             agent.recordRequest("POST /cart", 503, 800_000_000);
             agent.recordQuery("SELECT cart", 3_250_000, false);
@@ -52,11 +57,18 @@ class MetricsAgentIT {
         }
         long after = System.currentTimeMillis();
 
-        List<ConsumerRecord<byte[], byte[]>> records = readAll(stack, "agent.fields", 7);
+        List<ConsumerRecord<byte[], byte[]>> records = readAll(stack.kafkaBootstrapServers(), topic, 7);
         List<MetricEvent> events = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
             assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("checkout");
-            events.add(codec.decode(r.value()));
+            assertThat(EventBatch.isBatch(r.value())).isEqualTo(format == RecordFormat.BATCH);
+            events.addAll(codec.decodeRecord(r.value()));
+        }
+        assertThat(events).hasSize(7);
+        if (format == RecordFormat.V1) {
+            assertThat(records).as("one record per event").hasSize(7);
+        } else {
+            assertThat(records).as("recorded within 10 ms: one or two batches").hasSizeLessThanOrEqualTo(2);
         }
         assertThat(events).allSatisfy(e -> {
             assertThat(e.service()).isEqualTo("checkout");
@@ -131,7 +143,8 @@ class MetricsAgentIT {
                 AgentStats s = agent.stats();
                 assertThat(s.dropped()).isZero();
                 assertThat(s.failed()).isZero();
-                assertThat(readAll(broker.bootstrapServers(), "agent.late-broker", 5_000)).hasSize(5_000);
+                assertThat(readAll(broker.bootstrapServers(), "agent.late-broker", 5_000).stream()
+                        .mapToInt(r -> codec.decodeRecord(r.value()).size()).sum()).isEqualTo(5_000);
             }
         }
     }
@@ -177,10 +190,11 @@ class MetricsAgentIT {
         assertThat(s.dropped()).as("the buffer holds the whole burst").isZero();
         assertThat(s.failed()).isZero();
         assertThat(s.sent()).isEqualTo(total);
-        List<ConsumerRecord<byte[], byte[]>> records = readAll(stack.kafkaBootstrapServers(), "agent.threads", (int) total);
-        assertThat(records).hasSize((int) total);
+        List<MetricEvent> events = readAll(stack.kafkaBootstrapServers(), "agent.threads", (int) total).stream()
+                .flatMap(r -> codec.decodeRecord(r.value()).stream()).toList();
+        assertThat(events).hasSize((int) total);
         // Every thread's events are all there, once each.
-        Map<String, Long> perRoute = records.stream().map(r -> codec.decode(r.value()).name())
+        Map<String, Long> perRoute = events.stream().map(MetricEvent::name)
                 .collect(java.util.stream.Collectors.groupingBy(n -> n, java.util.stream.Collectors.counting()));
         for (int t = 0; t < threads; t++) {
             assertThat(perRoute).containsEntry("GET /t" + t, (long) perThread);
@@ -193,12 +207,8 @@ class MetricsAgentIT {
         return events.stream().filter(e -> e.name().equals(name)).findFirst().orElseThrow();
     }
 
-    private static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedStack stack, String topic, int expected) {
-        return readAll(stack.kafkaBootstrapServers(), topic, expected);
-    }
-
-    /** Reads the whole topic; waits until at least {@code expected} records, then checks no more come. */
-    private static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic, int expected) {
+    /** Reads the whole topic; waits until the records hold at least {@code expected} events, then checks no more come. */
+    private List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic, int expected) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", bootstrap),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -207,8 +217,12 @@ class MetricsAgentIT {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (out.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            int events = 0;
+            while (events < expected && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    out.add(r);
+                    events += codec.decodeRecord(r.value()).size();
+                }
             }
             consumer.poll(Duration.ofMillis(500)).forEach(out::add); // anything beyond what was expected
         }

@@ -201,9 +201,10 @@ public final class OverheadBench {
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    MetricEvent e = codec.decode(r.value());
-                    if (e.type() == EventType.REQUEST && !e.error() && e.service().equals(service)) {
-                        n++;
+                    for (MetricEvent e : codec.decodeRecord(r.value())) {
+                        if (e.type() == EventType.REQUEST && !e.error() && e.service().equals(service)) {
+                            n++;
+                        }
                     }
                 }
             }

@@ -1,6 +1,7 @@
 package dev.vigil.agent.javaagent;
 
 import dev.vigil.agent.MetricsAgent;
+import dev.vigil.agent.RecordFormat;
 import dev.vigil.agent.bootstrap.VigilHooks;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
@@ -12,7 +13,7 @@ import java.util.Map;
 
 /**
  * The -javaagent's settings, from its argument string and the environment (the argument wins):
- * {@code service=shop,bootstrap.servers=host:9092[,topic=…][,instance=…][,instrument.jdbc=false]
+ * {@code service=shop,bootstrap.servers=host:9092[,topic=…][,instance=…][,format=batch|v1][,instrument.jdbc=false]
  * [,max.routes=1000][,<any producer property>=…]}. A value may itself hold commas
  * ({@code bootstrap.servers=a:9092,b:9092}): a piece without {@code =} continues the previous value.
  */
@@ -29,6 +30,7 @@ final class AgentSettings {
     final String instance;
     final int maxRoutes;
     final Duration closeTimeout;
+    final RecordFormat format;
     final boolean[] on = {true, true, true, true};
     final Map<String, String> producer = new LinkedHashMap<>();
 
@@ -38,6 +40,7 @@ final class AgentSettings {
         putEnv(s, env, "bootstrap.servers", "VIGIL_BOOTSTRAP_SERVERS");
         putEnv(s, env, "topic", "VIGIL_TOPIC");
         putEnv(s, env, "instance", "VIGIL_INSTANCE");
+        putEnv(s, env, "format", "VIGIL_FORMAT");
         for (String name : INSTRUMENTATIONS) {
             putEnv(s, env, PREFIX + name, "VIGIL_INSTRUMENT_" + name.toUpperCase(Locale.ROOT).replace('-', '_'));
         }
@@ -45,6 +48,8 @@ final class AgentSettings {
         bootstrapServers = s.remove("bootstrap.servers");
         topic = s.remove("topic");
         instance = s.remove("instance");
+        String formatName = s.remove("format");
+        format = formatName == null ? RecordFormat.BATCH : RecordFormat.parse(formatName);
         maxRoutes = positive(s.remove("max.routes"), "max.routes", 1_000);
         closeTimeout = Duration.ofMillis(positive(s.remove("close.timeout.ms"), "close.timeout.ms", 5_000));
         for (int i = 0; i < INSTRUMENTATIONS.size(); i++) {
@@ -60,7 +65,7 @@ final class AgentSettings {
             }
             if (!ProducerConfig.configNames().contains(e.getKey())) {
                 throw new IllegalArgumentException("unknown agent argument '" + e.getKey() + "': not one of service, "
-                        + "bootstrap.servers, topic, instance, max.routes, close.timeout.ms, instrument.NAME, "
+                        + "bootstrap.servers, topic, instance, format, max.routes, close.timeout.ms, instrument.NAME, "
                         + "nor a Kafka producer setting");
             }
             producer.put(e.getKey(), e.getValue());
@@ -109,7 +114,7 @@ final class AgentSettings {
 
     MetricsAgent.Builder agentBuilder() {
         MetricsAgent.Builder b = MetricsAgent.builder().service(service).bootstrapServers(bootstrapServers)
-                .closeTimeout(closeTimeout);
+                .closeTimeout(closeTimeout).recordFormat(format);
         if (topic != null) {
             b.topic(topic);
         }

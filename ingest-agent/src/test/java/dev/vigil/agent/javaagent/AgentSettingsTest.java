@@ -1,5 +1,6 @@
 package dev.vigil.agent.javaagent;
 
+import dev.vigil.agent.RecordFormat;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -17,6 +18,16 @@ class AgentSettingsTest {
         assertThat(s.topic).isEqualTo("t");
         assertThat(s.producer).containsEntry("linger.ms", "50");
         assertThat(s.on).containsExactly(true, true, true, true);
+        assertThat(s.format).as("the default").isEqualTo(RecordFormat.BATCH);
+    }
+
+    @Test
+    void theRecordFormatCanBeV1ForOtherConsumersOfTheTopic() {
+        assertThat(AgentSettings.parse("service=a,bootstrap.servers=k:1,format=v1", Map.of()).format).isEqualTo(RecordFormat.V1);
+        assertThat(AgentSettings.parse("service=a,bootstrap.servers=k:1", Map.of("VIGIL_FORMAT", "V1")).format)
+                .isEqualTo(RecordFormat.V1);
+        assertThatThrownBy(() -> AgentSettings.parse("service=a,bootstrap.servers=k:1,format=avro", Map.of()))
+                .hasMessage("format must be batch or v1, got 'avro'");
     }
 
     @Test
