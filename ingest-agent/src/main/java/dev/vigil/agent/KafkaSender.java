@@ -32,8 +32,13 @@ import java.util.concurrent.locks.LockSupport;
 final class KafkaSender implements Sender, EventRing.SlotReader, Callback {
 
     private static final Logger LOG = LoggerFactory.getLogger(MetricsAgent.class);
-    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    private static final long EMPTY_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /**
+     * The rest once caught up. At 5 ms the default ring (65,536 events) still absorbs 13 M events/s
+     * between two drains, and a busy service pays for 200 wake-ups a second instead of 1,000.
+     */
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** The rest when there was nothing at all to drain: an idle service pays for 50 wake-ups a second. */
+    private static final long EMPTY_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final int DRAIN_BATCH = 4096;
     /**
      * How long a batch may wait for more events before it is sent. Short next to the producer's linger

@@ -1,6 +1,7 @@
 package dev.vigil.bench.pipeline;
 
 import dev.vigil.events.CacheLevel;
+import dev.vigil.events.EventBatch;
 import dev.vigil.events.EventCodec;
 import dev.vigil.events.MetricEvent;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -25,8 +26,19 @@ final class BenchEvents {
     private BenchEvents() {
     }
 
-    /** Produces the events; returns how many were written. */
+    /** How many events of one service go into a batch record: about 10 ms of a busy service's agent. */
+    static final int PER_BATCH = 100;
+
+    /** Produces the events, one v1 record each; returns how many were written. */
     static long produce(String bootstrap, String topic, long n, int series) {
+        return produce(bootstrap, topic, n, series, false);
+    }
+
+    /**
+     * Produces the same events; with {@code batches}, as the agent sends them: {@value #PER_BATCH} events
+     * of a service to a record in the batch format (the last records of each service hold the rest).
+     */
+    static long produce(String bootstrap, String topic, long n, int series, boolean batches) {
         int namesPerService = 25;
         int services = Math.max(1, series / (namesPerService * TYPES.length));
         Random r = new Random(7);
@@ -44,6 +56,10 @@ final class BenchEvents {
                 ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024,
                 ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024,
                 ProducerConfig.ACKS_CONFIG, "1");
+        EventBatch.Writer[] writers = new EventBatch.Writer[services];
+        for (int s = 0; s < services; s++) {
+            writers[s] = new EventBatch.Writer(serviceNames[s], null);
+        }
         try (var producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (long i = 0; i < n; i++) {
                 long ts = START + (long) ((double) i / n * SPAN_MS) - r.nextInt(2_000);
@@ -61,7 +77,19 @@ final class BenchEvents {
                     default -> MetricEvent.scrape(Math.max(START, ts), serviceNames[s], "site-" + name, null,
                             ms * 40, error, 3);
                 };
-                producer.send(new ProducerRecord<>(topic, serviceKeys[s], codec.encode(e)));
+                if (!batches) {
+                    producer.send(new ProducerRecord<>(topic, serviceKeys[s], codec.encode(e)));
+                    continue;
+                }
+                writers[s].add(e);
+                if (writers[s].size() == PER_BATCH) {
+                    producer.send(new ProducerRecord<>(topic, serviceKeys[s], writers[s].finish()));
+                }
+            }
+            for (int s = 0; s < services; s++) {
+                if (writers[s].size() > 0) {
+                    producer.send(new ProducerRecord<>(topic, serviceKeys[s], writers[s].finish()));
+                }
             }
             producer.flush();
         }

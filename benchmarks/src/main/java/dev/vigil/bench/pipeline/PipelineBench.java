@@ -26,8 +26,10 @@ import java.util.function.Consumer;
 /**
  * {@code vigil bench pipeline}: one topic, four bounded runs in their own local Flink clusters with the
  * same parallelism and memory, one after another: decode-only (the limit), the real Vigil job, the naive
- * sort-the-window approach and Flink SQL with {@code PERCENTILE}, after one untimed decode-only run that
- * warms the JVM up; and {@code raw}, plain Kafka consumers with the job's decoder and no Flink. Checks that they agree, then prints one line.
+ * sort-the-window approach and Flink SQL with {@code PERCENTILE}, each right after an untimed run of its
+ * own over a tenth as many other events (steady state: no run pays the JIT alone); {@code raw}, plain
+ * Kafka consumers with the job's decoder and no Flink; and decode-only again on the same events in the
+ * agent's batch format ({@code decode_batch_eps}). Checks that they agree, then prints one line.
  */
 public final class PipelineBench {
 
@@ -36,15 +38,15 @@ public final class PipelineBench {
     }
 
     public record Report(long events, double decodeEps, double vigilEps, double naiveEps, double flinkSqlEps,
-                         long vigilPeakHeapMb, Agreement agreement, double rawEps) {
+                         long vigilPeakHeapMb, Agreement agreement, double rawEps, double decodeBatchEps) {
         /** The keys scripts read; keys added later go at the end. */
         public String summaryLine() {
             return String.format(Locale.ROOT,
                     "pipeline-bench events=%d decode_eps=%.0f vigil_eps=%.0f naive_eps=%.0f flinksql_eps=%.0f "
                             + "vigil_vs_decode=%.2f vigil_vs_naive=%.2f vigil_vs_flinksql=%.2f vigil_peak_heap_mb=%d "
-                            + "raw_eps=%.0f decode_vs_raw=%.2f",
+                            + "raw_eps=%.0f decode_vs_raw=%.2f decode_batch_eps=%.0f",
                     events, decodeEps, vigilEps, naiveEps, flinkSqlEps, vigilEps / decodeEps, vigilEps / naiveEps,
-                    vigilEps / flinkSqlEps, vigilPeakHeapMb, rawEps, decodeEps / rawEps);
+                    vigilEps / flinkSqlEps, vigilPeakHeapMb, rawEps, decodeEps / rawEps, decodeBatchEps);
         }
     }
 
@@ -58,13 +60,20 @@ public final class PipelineBench {
     }
 
     public static Report run(Settings settings, PrintStream out) throws Exception {
-        try (EmbeddedStack stack = EmbeddedStack.builder().topic("bench.pipeline", 4).topic("bench.pipeline.dlq", 1).start()) {
+        try (EmbeddedStack stack = EmbeddedStack.builder().topic("bench.pipeline", 4).topic("bench.pipeline.dlq", 1)
+                .topic("bench.pipeline.batch", 4).topic("bench.pipeline.warmup", 4).start()) {
             out.printf(Locale.ROOT, "pre-loading %,d events over about %,d series ...%n", settings.events(), settings.series());
             long t0 = System.nanoTime();
             BenchEvents.produce(stack.kafkaBootstrapServers(), "bench.pipeline", settings.events(), settings.series());
             out.printf(Locale.ROOT, "pre-loaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            // The same events as the agent sends them, for decode-only on the batch format.
+            BenchEvents.produce(stack.kafkaBootstrapServers(), "bench.pipeline.batch", settings.events(), settings.series(), true);
+            long warmupEvents = warmupEvents(settings.events());
+            BenchEvents.produce(stack.kafkaBootstrapServers(), "bench.pipeline.warmup", warmupEvents, settings.series());
             String db = stack.postgres().createDatabase("bench_pipeline");
             SchemaMigrator.migrate(db);
+            String warmupDb = stack.postgres().createDatabase("bench_pipeline_warmup");
+            SchemaMigrator.migrate(warmupDb);
             PipelineConfig cfg = PipelineConfig.builder()
                     .kafka(stack.kafkaBootstrapServers())
                     .eventsTopic("bench.pipeline")
@@ -76,23 +85,33 @@ public final class PipelineBench {
                     .window(WINDOW)
                     .parallelism(settings.parallelism())
                     .build();
+            // Steady state: right before its measured run, every job runs untimed on a tenth of the input
+            // (its own topic; the vigil job into its own database), so no run pays the JIT alone for code
+            // that the others reuse.
+            PipelineConfig warm = cfg.toBuilder().eventsTopic("bench.pipeline.warmup").postgres(warmupDb).build();
+            out.printf(Locale.ROOT, "warm-up: every run first goes untimed over %,d other events%n", warmupEvents);
 
-            // Untimed: otherwise the first measured run alone pays for compiling the Kafka client, the
-            // source and the decoder, which every later run reuses, and decode-only looks slower than it is.
-            timed("warm-up", settings, out, env -> ReferenceJobs.decodeOnly(env, cfg), cfg);
+            timed(null, settings, out, env -> ReferenceJobs.decodeOnly(env, warm), warm);
             double decode = timed("decode-only", settings, out, env -> ReferenceJobs.decodeOnly(env, cfg), cfg);
-            // The same bytes and decoder without Flink, after an untimed round of its own.
-            raw(stack, settings, cfg, null);
-            double raw = raw(stack, settings, cfg, out);
+            // The same bytes and decoder without Flink.
+            raw(stack, "bench.pipeline.warmup", warmupEvents, settings, cfg, null);
+            double raw = raw(stack, "bench.pipeline", settings.events(), settings, cfg, out);
+            PipelineConfig batchCfg = cfg.toBuilder().eventsTopic("bench.pipeline.batch").build();
+            // Its own warm-up on its own (short) input: the batch decoder is other code than v1's.
+            timed(null, settings, out, env -> ReferenceJobs.decodeOnly(env, batchCfg), batchCfg);
+            double decodeBatch = timed("decode-batch", settings, out, env -> ReferenceJobs.decodeOnly(env, batchCfg), batchCfg);
 
+            timed(null, settings, out, env -> VigilJob.assemble(env, warm), warm);
             resetPeakHeap();
             double vigil = timed("vigil", settings, out, env -> VigilJob.assemble(env, cfg), cfg);
             long peakHeapMb = peakHeapMb();
             Map<String, WindowStats> vigilRows = readVigil(db);
 
+            timed(null, settings, out, env -> ReferenceJobs.naive(env, warm, new CollectingSink<>("naive-warm-up")), warm);
             CollectingSink<WindowStats> naiveSink = new CollectingSink<>("naive");
             double naive = timed("naive", settings, out, env -> ReferenceJobs.naive(env, cfg, naiveSink), cfg);
 
+            timed(null, settings, out, env -> ReferenceJobs.flinkSql(env, warm, new CollectingSink<>("sql-warm-up")), warm);
             CollectingSink<WindowStats> sqlSink = new CollectingSink<>("flink-sql");
             double sql = timed("flink-sql", settings, out, env -> ReferenceJobs.flinkSql(env, cfg, sqlSink), cfg);
 
@@ -101,33 +120,45 @@ public final class PipelineBench {
                             + "worst relative percentile error %.2f%%; Flink SQL percentiles outside the naive run's rank "
                             + "bounds: %d%n", agreement.windows(), agreement.worstVigilVsNaive() * 100,
                     agreement.sqlOutsideRankBounds());
-            Report report = new Report(settings.events(), decode, vigil, naive, sql, peakHeapMb, agreement, raw);
+            Report report = new Report(settings.events(), decode, vigil, naive, sql, peakHeapMb, agreement, raw, decodeBatch);
             out.println(report.summaryLine());
             return report;
         }
     }
 
+    /** The warm-up's size: a tenth of the input, at least 1,000 events. */
+    static long warmupEvents(long events) {
+        return Math.max(1_000, events / 10);
+    }
+
     /** Events per second of {@link RawConsumerRun}: plain consumers, one per thread of the job's parallelism. */
-    private static double raw(EmbeddedStack stack, Settings settings, PipelineConfig cfg, PrintStream out) throws Exception {
+    private static double raw(EmbeddedStack stack, String topic, long events, Settings settings, PipelineConfig cfg,
+                              PrintStream out) throws Exception {
         long t0 = System.nanoTime();
-        RawConsumerRun.Counts read = RawConsumerRun.readAll(stack.kafkaBootstrapServers(), "bench.pipeline",
+        RawConsumerRun.Counts read = RawConsumerRun.readAll(stack.kafkaBootstrapServers(), topic,
                 settings.parallelism(), cfg.eventTimeLimits());
         double seconds = (System.nanoTime() - t0) / 1e9;
-        if (read.records() != settings.events() || read.valid() == 0) {
-            throw new IllegalStateException("the raw consumers read " + read.records() + " records of " + settings.events()
+        if (read.records() != events || read.valid() == 0) {
+            throw new IllegalStateException("the raw consumers read " + read.records() + " records of " + events
                     + ", " + read.valid() + " valid");
         }
-        double eps = settings.events() / seconds;
+        double eps = events / seconds;
         if (out != null) {
             out.printf(Locale.ROOT, "%-12s %8.1f s  %,12.0f events/s%n", "raw", seconds, eps);
         }
         return eps;
     }
 
-    /** Events per second of the job's own run time (start to end, cluster start-up excluded). */
+    /**
+     * Events per second of the job's own run time (start to end, cluster start-up excluded); a run without
+     * a name is a warm-up, untimed and not printed.
+     */
     private static double timed(String name, Settings settings, PrintStream out,
                                 Consumer<StreamExecutionEnvironment> graph, PipelineConfig cfg) throws Exception {
         JobExecutionResult result = LocalRunner.run(cfg, graph);
+        if (name == null) {
+            return Double.NaN;
+        }
         double seconds = result.getNetRuntime() / 1000.0;
         double eps = settings.events() / seconds;
         out.printf(Locale.ROOT, "%-12s %8.1f s  %,12.0f events/s%n", name, seconds, eps);
