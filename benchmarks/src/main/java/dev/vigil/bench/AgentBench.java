@@ -28,25 +28,30 @@ import java.util.concurrent.TimeUnit;
 public final class AgentBench {
 
     /** How long JMH runs: iterations of one second each. */
-    public record Settings(int warmupIterations, int measurementIterations, int forks, int backgroundEvents) {
+    public record Settings(int warmupIterations, int measurementIterations, int forks, int backgroundEvents,
+                           int pacedSeconds) {
         public static Settings standard() {
-            return new Settings(5, 10, 1, 1_000_000);
+            return new Settings(5, 10, 1, 1_000_000, 20);
         }
 
         public static Settings quick() {
-            return new Settings(2, 3, 1, 200_000);
+            return new Settings(2, 3, 1, 200_000, 5);
         }
     }
+
+    /** Two events per request of a service answering 10,000 requests a second. */
+    static final int PACED_EVENTS_PER_SECOND = 20_000;
 
     /** The numbers of one run. */
     public record Report(double agentNs, double micrometerNs, double agentBytes, double agent2ThreadsNs,
                          double micrometer2ThreadsNs, double micrometerBytes, double dropPathNs,
-                         String measuredDrops, BackgroundCost.Result background) {
+                         String measuredDrops, BackgroundCost.Result background, BackgroundCost.Result paced) {
         public String summaryLine() {
             return String.format(java.util.Locale.ROOT,
                     "agent-bench agent_ns_per_op=%.1f micrometer_ns_per_op=%.1f ratio=%.2f agent_bytes_per_op=%.0f "
-                            + "agent_background_ns_per_event=%.0f",
-                    agentNs, micrometerNs, agentNs / micrometerNs, agentBytes, background.cpuNanosPerEvent());
+                            + "agent_background_ns_per_event=%.0f agent_paced_ns_per_event=%.0f",
+                    agentNs, micrometerNs, agentNs / micrometerNs, agentBytes, background.cpuNanosPerEvent(),
+                    paced.cpuNanosPerEvent());
         }
     }
 
@@ -82,11 +87,13 @@ public final class AgentBench {
             out.println();
             out.println("Background cost against a real broker (" + settings.backgroundEvents() + " events) ...");
             BackgroundCost.Result background = BackgroundCost.measure(settings.backgroundEvents());
+            out.println("... and at a steady " + PACED_EVENTS_PER_SECOND + " events/s for " + settings.pacedSeconds() + " s ...");
+            BackgroundCost.Result paced = BackgroundCost.measurePaced(PACED_EVENTS_PER_SECOND, settings.pacedSeconds());
 
             Report report = new Report(
                     byName.get("recordRequest")[0], byName.get("record")[0], byName.get("recordRequest")[1],
                     byName.get("recordRequest2Threads")[0], byName.get("record2Threads")[0], byName.get("record")[1],
-                    byName.get("recordRequestWhenFull")[0], measuredDrops, background);
+                    byName.get("recordRequestWhenFull")[0], measuredDrops, background, paced);
             print(report, out);
             return report;
         } finally {
@@ -113,6 +120,8 @@ public final class AgentBench {
         out.println("drops during measured iterations     : " + r.measuredDrops());
         out.printf(java.util.Locale.ROOT, "background CPU per event (encode + send to a real broker): %.0f ns; sender throughput %.0f events/s%n",
                 r.background().cpuNanosPerEvent(), r.background().eventsPerSecond());
+        out.printf(java.util.Locale.ROOT, "background CPU per event at a steady %d events/s (wake-ups included): %.0f ns (%.1f ms of CPU a second)%n",
+                PACED_EVENTS_PER_SECOND, r.paced().cpuNanosPerEvent(), r.paced().cpuNanosPerEvent() * PACED_EVENTS_PER_SECOND / 1e6);
         out.println(r.summaryLine());
     }
 

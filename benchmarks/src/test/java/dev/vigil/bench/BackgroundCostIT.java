@@ -15,4 +15,13 @@ class BackgroundCostIT {
         assertThat(r.cpuNanosPerEvent()).isPositive();
         assertThat(r.eventsPerSecond()).isPositive();
     }
+
+    @Test
+    void thePacedMeasurementDeliversEverythingAtTheRateAsked() throws Exception {
+        BackgroundCost.Result r = BackgroundCost.measurePaced(5_000, 1);
+        assertThat(r.stats().sent()).isEqualTo(r.stats().accepted());
+        assertThat(r.stats().dropped() + r.stats().failed()).isZero();
+        assertThat(r.eventsPerSecond()).isBetween(4_000.0, 5_001.0);
+        assertThat(r.cpuNanosPerEvent()).isPositive();
+    }
 }

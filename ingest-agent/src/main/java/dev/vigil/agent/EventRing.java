@@ -88,6 +88,29 @@ final class EventRing {
      * the small fields {@linkplain #pack packed}: all of them travel in registers.
      */
     boolean offer(long ts, String name, long durationNanos, long packed, long count) {
+        long seq = claim();
+        if (seq < 0) {
+            return false;
+        }
+        publish(seq, ts, name, durationNanos, packed, count);
+        return true;
+    }
+
+    /**
+     * As {@link #offer}, stamped with {@link CoarseClock#millis()} once a slot is claimed: a caller whose
+     * event is dropped for a full ring does not pay for reading the clock.
+     */
+    boolean offerNow(String name, long durationNanos, long packed, long count) {
+        long seq = claim();
+        if (seq < 0) {
+            return false;
+        }
+        publish(seq, CoarseClock.millis(), name, durationNanos, packed, count);
+        return true;
+    }
+
+    /** Claims the next free sequence, or -1 when the ring is full. */
+    private long claim() {
         long seq;
         do {
             seq = claimed.get();
@@ -95,10 +118,14 @@ final class EventRing {
                 long fresh = (long) CONSUMED.getAcquire(this);
                 consumedCache = fresh;
                 if (seq - fresh >= capacity) {
-                    return false;
+                    return -1;
                 }
             }
         } while (!claimed.compareAndSet(seq, seq + 1));
+        return seq;
+    }
+
+    private void publish(long seq, long ts, String name, long durationNanos, long packed, long count) {
         int i = (int) seq & mask;
         int base = i * STRIDE;
         slots[base + TS] = ts;
@@ -107,7 +134,6 @@ final class EventRing {
         slots[base + PACKED] = packed;
         names[i] = name;
         PUBLISHED_SLOT.setRelease(slots, base + PUBLISHED, seq);
-        return true;
     }
 
     /** Consumer only: hands up to {@code max} published slots to {@code reader}, in order. */

@@ -134,8 +134,7 @@ public final class MetricsAgent implements AutoCloseable {
 
     private void offer(byte type, String name, long durationNanos, boolean error, int status, boolean hit,
                        byte level, long count) {
-        if (closed.get() || !ring.offer(CoarseClock.millis(), name, durationNanos,
-                EventRing.pack(type, level, error, hit, status), count)) {
+        if (closed.get() || !ring.offerNow(name, durationNanos, EventRing.pack(type, level, error, hit, status), count)) {
             dropped.increment();
         }
     }

@@ -20,7 +20,12 @@ final class RouteNames {
             Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
 
     private final int maxRoutes;
-    private final Set<String> known = ConcurrentHashMap.newKeySet();
+    /**
+     * Every name handed out, each mapped to itself: callers get the one instance of a name, so the ring
+     * holds no new string per request and the sender finds it in its batch's name table by identity,
+     * its hash code already computed.
+     */
+    private final ConcurrentHashMap<String, String> known = new ConcurrentHashMap<>();
 
     RouteNames(int maxRoutes) {
         this.maxRoutes = maxRoutes;
@@ -30,14 +35,16 @@ final class RouteNames {
         String verb = method != null && METHODS.contains(method) ? method : "OTHER";
         String route = pattern != null && !pattern.isEmpty() ? pattern : template(path);
         String name = verb + " " + route;
-        if (known.contains(name)) {
-            return name;
+        String canonical = known.get(name);
+        if (canonical != null) {
+            return canonical;
         }
         if (name.length() > MetricEvent.MAX_NAME_LENGTH || known.size() >= maxRoutes) {
-            return verb + " " + OTHER;
+            String other = verb + " " + OTHER;
+            return known.getOrDefault(other, other);
         }
-        known.add(name);
-        return name;
+        canonical = known.putIfAbsent(name, name);
+        return canonical != null ? canonical : name;
     }
 
     /** The path with every identifier segment replaced by {@value #ID}; no query string. */

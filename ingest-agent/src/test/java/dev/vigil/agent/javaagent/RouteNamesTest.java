@@ -52,4 +52,11 @@ class RouteNamesTest {
         assertThat(names.name("POST", "/e", null)).isEqualTo("POST /{other}");
         assertThat(names.name("GET", "/a", null)).as("a name seen before the limit keeps its name").isEqualTo("GET /a");
     }
+
+    @Test
+    void aNameIsHandedOutAsOneInstanceSoTheRingHoldsNoStringPerRequest() {
+        RouteNames names = new RouteNames(10);
+        String first = names.name("GET", "/items/42", null);
+        assertThat(names.name("GET", "/items/43", null)).isEqualTo("GET /items/{id}").isSameAs(first);
+    }
 }
