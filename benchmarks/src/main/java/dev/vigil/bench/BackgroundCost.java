@@ -29,28 +29,19 @@ public final class BackgroundCost {
     }
 
     public static Result measure(int events) throws Exception {
-        Path dir = Files.createTempDirectory("vigil-bench-kafka-");
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, 0)) {
-            broker.createTopics(List.of(new TopicSpec("bench.agent", 1)));
-            try (MetricsAgent agent = MetricsAgent.builder().service("bench").instance("bench-1")
-                    .bootstrapServers(broker.bootstrapServers()).topic("bench.agent")
-                    .bufferCapacity(Math.max(1 << 16, Integer.highestOneBit(events) << 1))
-                    .closeTimeout(Duration.ofSeconds(30)).build()) {
-                int warmup = Math.min(events, 100_000);
-                record(agent, warmup);
-                awaitSent(agent, warmup);
+        return withAgent("bench.agent", 1, Math.max(1 << 16, Integer.highestOneBit(events) << 1), agent -> {
+            int warmup = Math.min(events, 100_000);
+            record(agent, warmup);
+            awaitSent(agent, warmup);
 
-                long cpuBefore = backgroundCpuNanos();
-                long start = System.nanoTime();
-                record(agent, events);
-                awaitSent(agent, (long) warmup + events);
-                long wall = System.nanoTime() - start;
-                long cpu = backgroundCpuNanos() - cpuBefore;
-                return new Result((double) cpu / events, events / (wall / 1e9), agent.stats());
-            }
-        } finally {
-            deleteQuietly(dir);
-        }
+            long cpuBefore = backgroundCpuNanos();
+            long start = System.nanoTime();
+            record(agent, events);
+            awaitSent(agent, (long) warmup + events);
+            long wall = System.nanoTime() - start;
+            long cpu = backgroundCpuNanos() - cpuBefore;
+            return new Result((double) cpu / events, events / (wall / 1e9), agent.stats());
+        });
     }
 
     /**
@@ -59,18 +50,31 @@ public final class BackgroundCost {
      * pays, wake-ups included, rather than the cost per event of a sender that is never idle.
      */
     public static Result measurePaced(int eventsPerSecond, int seconds) throws Exception {
+        return withAgent("bench.agent.paced", 2, 1 << 16, agent -> {
+            long warm = recordPaced(agent, eventsPerSecond, seconds);
+            long cpuBefore = backgroundCpuNanos();
+            long n = recordPaced(agent, eventsPerSecond, seconds);
+            long cpu = backgroundCpuNanos() - cpuBefore;
+            awaitSent(agent, warm + n);
+            return new Result((double) cpu / n, (double) n / seconds, agent.stats());
+        });
+    }
+
+    /** What one measurement does with its agent. */
+    private interface Measurement {
+        Result on(MetricsAgent agent) throws Exception;
+    }
+
+    /** Runs a measurement against an agent sending to a fresh embedded broker's {@code topic}. */
+    private static Result withAgent(String topic, int partitions, int bufferCapacity, Measurement measurement)
+            throws Exception {
         Path dir = Files.createTempDirectory("vigil-bench-kafka-");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, 0)) {
-            broker.createTopics(List.of(new TopicSpec("bench.agent.paced", 2)));
+            broker.createTopics(List.of(new TopicSpec(topic, partitions)));
             try (MetricsAgent agent = MetricsAgent.builder().service("bench").instance("bench-1")
-                    .bootstrapServers(broker.bootstrapServers()).topic("bench.agent.paced")
+                    .bootstrapServers(broker.bootstrapServers()).topic(topic).bufferCapacity(bufferCapacity)
                     .closeTimeout(Duration.ofSeconds(30)).build()) {
-                long warm = recordPaced(agent, eventsPerSecond, seconds);
-                long cpuBefore = backgroundCpuNanos();
-                long n = recordPaced(agent, eventsPerSecond, seconds);
-                long cpu = backgroundCpuNanos() - cpuBefore;
-                awaitSent(agent, warm + n);
-                return new Result((double) cpu / n, (double) n / seconds, agent.stats());
+                return measurement.on(agent);
             }
         } finally {
             deleteQuietly(dir);

@@ -133,12 +133,8 @@ public final class EventBatch {
             if (checked != null) {
                 throw new InvalidEventException(checked);
             }
-            int instanceStart = pos;
-            int instanceLength = length("instance");
-            if (instanceLength > 0) {
-                pos = instanceStart;
-                instance = string("instance");
-            }
+            String named = string("instance");
+            instance = named.isEmpty() ? null : named;
             baseTs = varint("base_ts");
             if (baseTs < 0) {
                 throw new InvalidEventException("base_ts is out of range");

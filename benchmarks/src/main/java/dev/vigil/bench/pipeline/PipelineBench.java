@@ -91,27 +91,27 @@ public final class PipelineBench {
             PipelineConfig warm = cfg.toBuilder().eventsTopic("bench.pipeline.warmup").postgres(warmupDb).build();
             out.printf(Locale.ROOT, "warm-up: every run first goes untimed over %,d other events%n", warmupEvents);
 
-            timed(null, settings, out, env -> ReferenceJobs.decodeOnly(env, warm), warm);
+            untimed(env -> ReferenceJobs.decodeOnly(env, warm), warm);
             double decode = timed("decode-only", settings, out, env -> ReferenceJobs.decodeOnly(env, cfg), cfg);
             // The same bytes and decoder without Flink.
             raw(stack, "bench.pipeline.warmup", warmupEvents, settings, cfg, null);
             double raw = raw(stack, "bench.pipeline", settings.events(), settings, cfg, out);
             PipelineConfig batchCfg = cfg.toBuilder().eventsTopic("bench.pipeline.batch").build();
             // Its own warm-up on its own (short) input: the batch decoder is other code than v1's.
-            timed(null, settings, out, env -> ReferenceJobs.decodeOnly(env, batchCfg), batchCfg);
+            untimed(env -> ReferenceJobs.decodeOnly(env, batchCfg), batchCfg);
             double decodeBatch = timed("decode-batch", settings, out, env -> ReferenceJobs.decodeOnly(env, batchCfg), batchCfg);
 
-            timed(null, settings, out, env -> VigilJob.assemble(env, warm), warm);
+            untimed(env -> VigilJob.assemble(env, warm), warm);
             resetPeakHeap();
             double vigil = timed("vigil", settings, out, env -> VigilJob.assemble(env, cfg), cfg);
             long peakHeapMb = peakHeapMb();
             Map<String, WindowStats> vigilRows = readVigil(db);
 
-            timed(null, settings, out, env -> ReferenceJobs.naive(env, warm, new CollectingSink<>("naive-warm-up")), warm);
+            untimed(env -> ReferenceJobs.naive(env, warm, new CollectingSink<>("naive-warm-up")), warm);
             CollectingSink<WindowStats> naiveSink = new CollectingSink<>("naive");
             double naive = timed("naive", settings, out, env -> ReferenceJobs.naive(env, cfg, naiveSink), cfg);
 
-            timed(null, settings, out, env -> ReferenceJobs.flinkSql(env, warm, new CollectingSink<>("sql-warm-up")), warm);
+            untimed(env -> ReferenceJobs.flinkSql(env, warm, new CollectingSink<>("sql-warm-up")), warm);
             CollectingSink<WindowStats> sqlSink = new CollectingSink<>("flink-sql");
             double sql = timed("flink-sql", settings, out, env -> ReferenceJobs.flinkSql(env, cfg, sqlSink), cfg);
 
@@ -149,16 +149,15 @@ public final class PipelineBench {
         return eps;
     }
 
-    /**
-     * Events per second of the job's own run time (start to end, cluster start-up excluded); a run without
-     * a name is a warm-up, untimed and not printed.
-     */
+    /** A warm-up: the job run once, its time not taken. */
+    private static void untimed(Consumer<StreamExecutionEnvironment> graph, PipelineConfig cfg) throws Exception {
+        LocalRunner.run(cfg, graph);
+    }
+
+    /** Events per second of the job's own run time (start to end, cluster start-up excluded). */
     private static double timed(String name, Settings settings, PrintStream out,
                                 Consumer<StreamExecutionEnvironment> graph, PipelineConfig cfg) throws Exception {
         JobExecutionResult result = LocalRunner.run(cfg, graph);
-        if (name == null) {
-            return Double.NaN;
-        }
         double seconds = result.getNetRuntime() / 1000.0;
         double eps = settings.events() / seconds;
         out.printf(Locale.ROOT, "%-12s %8.1f s  %,12.0f events/s%n", name, seconds, eps);

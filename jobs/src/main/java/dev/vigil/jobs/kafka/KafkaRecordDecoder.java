@@ -91,14 +91,17 @@ public final class KafkaRecordDecoder implements KafkaRecordDeserializationSchem
         } catch (InvalidEventException e) {
             return Decoded.invalid(key, value, e.reason());
         }
-        String outOfTime = limits.violation(event.ts(), nowMs);
-        if (outOfTime == null) {
-            return Decoded.valid(event, key, value);
-        }
-        if (outOfTimeLimits != null) {
+        String outOfTime = outOfTime(limits, event, nowMs, outOfTimeLimits);
+        return outOfTime == null ? Decoded.valid(event, key, value) : Decoded.invalid(key, value, outOfTime);
+    }
+
+    /** Why an event's time is refused ({@link EventTimeLimits}), counted; null when it is within the limits. */
+    private static String outOfTime(EventTimeLimits limits, MetricEvent event, long nowMs, Counter outOfTimeLimits) {
+        String violation = limits.violation(event.ts(), nowMs);
+        if (violation != null && outOfTimeLimits != null) {
             outOfTimeLimits.inc();
         }
-        return Decoded.invalid(key, value, outOfTime);
+        return violation;
     }
 
     /**
@@ -136,15 +139,8 @@ public final class KafkaRecordDecoder implements KafkaRecordDeserializationSchem
         @Override
         public void event(MetricEvent event, EventBatch.Alone alone) {
             count();
-            String outOfTime = limits.violation(event.ts(), nowMs);
-            if (outOfTime == null) {
-                out.accept(Decoded.valid(event, key, null));
-                return;
-            }
-            if (outOfTimeLimits != null) {
-                outOfTimeLimits.inc();
-            }
-            out.accept(Decoded.invalid(key, alone.value(), outOfTime));
+            String outOfTime = outOfTime(limits, event, nowMs, outOfTimeLimits);
+            out.accept(outOfTime == null ? Decoded.valid(event, key, null) : Decoded.invalid(key, alone.value(), outOfTime));
         }
 
         @Override
