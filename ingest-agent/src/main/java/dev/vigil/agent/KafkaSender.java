@@ -23,8 +23,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The agent's one background thread: drains the ring, encodes the events ({@linkplain EventBatch many to
- * a record} by default, or one v1 record each) and hands them to a {@link KafkaProducer}. Everything that can block (DNS, metadata, a full producer buffer) happens
- * here, never on a caller's thread.
+ * a record} by default, or one v1 record each) and hands them to a {@link KafkaProducer}. Everything
+ * that can block (DNS, metadata, a full producer buffer) happens here, never on a caller's thread.
  *
  * <p>Events stay in the ring until the topic's metadata is known, so an outage at start costs buffer
  * space, not events: once the broker answers they are delivered.
