@@ -8,6 +8,8 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ServerSocket;
@@ -28,6 +30,7 @@ import static org.awaitility.Awaitility.await;
  * data): the job keeps running, and the windows around the outage are exact once the broker is back.
  */
 @ExtendWith(EmbeddedStackExtension.class)
+@Execution(ExecutionMode.CONCURRENT) // waits out its outage beside the other ITs (jobs/pom.xml)
 class KafkaOutageIT {
 
     static final long T0 = RunningJob.T0;

@@ -6,6 +6,8 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -27,6 +29,7 @@ import static org.awaitility.Awaitility.await;
  * back, and every window written around the outage is exact.
  */
 @ExtendWith(EmbeddedStackExtension.class)
+@Execution(ExecutionMode.CONCURRENT) // waits out its outage beside the other ITs (jobs/pom.xml)
 class PostgresOutageIT {
 
     static final long T0 = RunningJob.T0;

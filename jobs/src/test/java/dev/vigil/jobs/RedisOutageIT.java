@@ -11,6 +11,8 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.StreamEntryID;
@@ -35,6 +37,7 @@ import static org.awaitility.Awaitility.await;
  * every transition meanwhile, and every transition of the outage reaches Redis once it is back.
  */
 @ExtendWith(EmbeddedStackExtension.class)
+@Execution(ExecutionMode.CONCURRENT) // waits out its outage beside the other ITs (jobs/pom.xml)
 class RedisOutageIT {
 
     static final String TOPIC = "redis_outage.events"; // RunningJob names it after the database
