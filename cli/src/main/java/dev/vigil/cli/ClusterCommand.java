@@ -160,6 +160,10 @@ final class ClusterCommand implements Callable<Integer> {
                 "execution.checkpointing.num-retained: 3",
                 "io.tmp.dirs: " + home.resolve("tmp"),
                 "cluster.registration.error-delay: 1 s",
+                // A killed TaskManager is found when heartbeats to it fail twice in a row
+                // (heartbeat.rpc-failure-threshold): every 2 s, the job restarts about 4 s after the crash
+                // instead of 20 s (the default 10 s interval).
+                "heartbeat.interval: 2000",
                 "heartbeat.timeout: 20000",
                 "");
         Files.writeString(conf.resolve("config.yaml"), config);
