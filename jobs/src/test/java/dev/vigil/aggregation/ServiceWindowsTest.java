@@ -9,6 +9,8 @@ import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 import java.util.Map;
@@ -111,6 +113,33 @@ class ServiceWindowsTest {
         assertThat(counts()).containsOnly(entry("0 api *", 1L), entry("0 api late", 1L));
         harness.processWatermark(new Watermark(2 * WINDOW - 1));
         assertThat(harness.extractOutputValues()).filteredOn(w -> w.windowStart() == 0).hasSize(2);
+    }
+
+    @ParameterizedTest(name = "allowed lateness {0} ms")
+    @ValueSource(longs = {0, 5_000, WINDOW, 3 * WINDOW})
+    void manyOpenWindowsEachFireOnceAndAreForgotten(long lateness) throws Exception {
+        // A replay where this subtask's input ran far ahead of the watermark: 500 windows open at once.
+        try (KeyedOneInputStreamOperatorTestHarness<ServiceKey, SeriesWindow, SeriesWindow> h =
+                     ProcessFunctionTestHarnesses.forKeyedProcessFunction(new ServiceWindows(WINDOW, lateness, 3),
+                             p -> ServiceKey.of(p.series()), TypeInformation.of(ServiceKey.class))) {
+            int windows = 500;
+            for (int w = 0; w < windows; w++) {
+                for (String name : List.of("a", "b")) {
+                    SeriesWindow p = partial(w * WINDOW, "api", name, w + 1);
+                    h.processElement(new StreamRecord<>(p, p.maxTimestamp()));
+                }
+            }
+            h.processWatermark(new Watermark(windows * WINDOW / 2 - 1));
+            assertThat(h.extractOutputValues()).as("the first half fired, each series and its rollup once")
+                    .hasSize(windows / 2 * 3);
+            h.processWatermark(new Watermark(windows * WINDOW - 1 + lateness));
+            List<SeriesWindow> out = h.extractOutputValues();
+            assertThat(out).hasSize(windows * 3);
+            assertThat(out.stream().map(x -> x.windowStart() + " " + x.series().name()).distinct()).hasSize(windows * 3);
+            assertThat(out).allSatisfy(x -> assertThat(x.accumulator().count()).isEqualTo(x.series().name().equals("*") ? 2 : 1));
+            assertThat(h.numKeyedStateEntries()).as("every window forgotten").isZero();
+            assertThat(h.numEventTimeTimers()).isZero();
+        }
     }
 
     private void send(SeriesWindow p) throws Exception {
