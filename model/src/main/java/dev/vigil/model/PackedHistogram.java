@@ -100,6 +100,59 @@ public final class PackedHistogram {
         return out;
     }
 
+    /** A group of the index holds 2^7 = 128 consecutive buckets: one power of two of values (above 255 ns). */
+    public static final int INDEX_GROUP_SHIFT = 7;
+    private static final int INDEX_START_SHIFT = 48;
+    private static final int INDEX_LENGTH_SHIFT = 36;
+    private static final long INDEX_MAX_START = (1L << 15) - 1;
+    private static final long INDEX_MAX_LENGTH = (1L << 12) - 1;
+    /** The largest count one group of the index holds (about 6.9e10); a histogram with more in one group has no index. */
+    public static final long INDEX_MAX_COUNT = (1L << INDEX_LENGTH_SHIFT) - 1;
+
+    /**
+     * The histogram's index, as stored in {@code latency_hist_index}: where each group of 128 buckets starts in the
+     * packed array, how many numbers it takes and how many durations it holds, so that a quantile over many rows
+     * adds up a few numbers per row to find the group that holds its rank, then reads only that group's
+     * buckets ({@code latency_quantiles_of} in PostgreSQL). Element 0 is the lowest group {@code lo}; element
+     * {@code 1 + g - lo} describes group {@code g} as {@code start << 48 | length << 36 | count}, with
+     * {@code start} 1-based (PostgreSQL's subscripts) and 0 for an empty group. Null for no histogram, or when
+     * a field would not fit (more than 32,767 numbers, a group of more than 4,095 numbers or
+     * {@link #INDEX_MAX_COUNT} durations): readers then read the whole histogram, which gives the same answer.
+     * The SQL function {@code latency_hist_index_of} computes the same.
+     *
+     * @param packed ascending, as {@link #pack} writes it
+     */
+    public static long[] index(long[] packed) {
+        if (packed == null || packed.length == 0 || packed.length > INDEX_MAX_START) {
+            return null;
+        }
+        long lo = bucketOf(packed[0]) >>> INDEX_GROUP_SHIFT;
+        long hi = bucketOf(packed[packed.length - 1]) >>> INDEX_GROUP_SHIFT;
+        long[] index = new long[(int) (hi - lo) + 2];
+        index[0] = lo;
+        long[] counts = new long[index.length];
+        long[] lengths = new long[index.length];
+        for (int i = 0; i < packed.length; i++) {
+            long group = bucketOf(packed[i]) >>> INDEX_GROUP_SHIFT;
+            if (group < lo || group > hi || (i > 0 && bucketOf(packed[i]) < bucketOf(packed[i - 1]))) {
+                throw new IllegalArgumentException("a packed histogram must be ascending");
+            }
+            int slot = (int) (group - lo) + 1;
+            if (lengths[slot] == 0) {
+                index[slot] = (long) (i + 1) << INDEX_START_SHIFT;
+            }
+            lengths[slot]++;
+            counts[slot] += countOf(packed[i]);
+            if (lengths[slot] > INDEX_MAX_LENGTH || counts[slot] > INDEX_MAX_COUNT) {
+                return null;
+            }
+        }
+        for (int slot = 1; slot < index.length; slot++) {
+            index[slot] |= lengths[slot] << INDEX_LENGTH_SHIFT | counts[slot];
+        }
+        return index;
+    }
+
     /**
      * Merges any number of packed histograms and reads quantiles from the merge: the same answer as
      * {@code latency_hist_quantiles(latency_merge(latency_hist), qs)} in PostgreSQL. Counts go into one

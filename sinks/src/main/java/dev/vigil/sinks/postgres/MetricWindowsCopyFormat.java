@@ -1,19 +1,20 @@
 package dev.vigil.sinks.postgres;
 
 import dev.vigil.model.MetricWindow;
+import dev.vigil.model.PackedHistogram;
 
 import java.time.Instant;
 
 /**
  * One {@code metric_windows} row as a line of PostgreSQL's COPY text format: tab-separated, {@code \N}
- * for NULL, backslash escapes in text, {@code {v,c,…}} for the histogram array. Doubles are written in
+ * for NULL, backslash escapes in text, {@code {v,c,…}} for the histogram array and its index ({@link PackedHistogram#index}). Doubles are written in
  * Java's shortest round-trip form, which PostgreSQL parses back to the same double.
  */
 public final class MetricWindowsCopyFormat {
 
     /** The columns, in the order {@link #append} writes them. */
     public static final String COLUMNS = "type, service, name, window_start, window_end, count, errors, error_rate, hits, "
-            + "misses, hit_rate, min_ms, mean_ms, p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, max_ms, latency_hist";
+            + "misses, hit_rate, min_ms, mean_ms, p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, max_ms, latency_hist, latency_hist_index";
 
     private MetricWindowsCopyFormat() {
     }
@@ -36,19 +37,22 @@ public final class MetricWindowsCopyFormat {
             number(out, v).append('\t');
         }
         long[] hist = w.latencyHist();
-        if (hist == null) {
-            out.append("\\N");
-        } else {
-            out.append('{');
-            for (int i = 0; i < hist.length; i++) {
-                if (i > 0) {
-                    out.append(',');
-                }
-                out.append(hist[i]);
-            }
-            out.append('}');
+        array(out, hist).append('\t');
+        array(out, PackedHistogram.index(hist)).append('\n');
+    }
+
+    private static StringBuilder array(StringBuilder out, long[] values) {
+        if (values == null) {
+            return out.append("\\N");
         }
-        out.append('\n');
+        out.append('{');
+        for (int i = 0; i < values.length; i++) {
+            if (i > 0) {
+                out.append(',');
+            }
+            out.append(values[i]);
+        }
+        return out.append('}');
     }
 
     private static StringBuilder number(StringBuilder out, double v) {

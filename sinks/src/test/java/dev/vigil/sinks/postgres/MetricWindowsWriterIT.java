@@ -10,6 +10,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -62,6 +63,13 @@ class MetricWindowsWriterIT {
         writer.write(later, null);
         writer.flush(true);
         assertThat(read(url)).hasSize(4).containsEntry(later.primaryKey(), later);
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(latency_hist_index), count(*) FILTER (WHERE latency_hist_index "
+                     + "IS DISTINCT FROM latency_hist_index_of(latency_hist)) FROM metric_windows")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("every row with a histogram has its index").isEqualTo(2);
+            assertThat(rs.getLong(2)).as("the index PostgreSQL computes, also after the update").isZero();
+        }
         writer.close();
     }
 

@@ -32,7 +32,7 @@ class SchemaMigratorIT {
         assertThat(columns(url, "metric_windows")).containsExactly(
                 "type", "service", "name", "window_start", "window_end", "count", "errors", "error_rate",
                 "hits", "misses", "hit_rate", "min_ms", "mean_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms",
-                "p999_ms", "max_ms", "latency_hist", "updated_at");
+                "p999_ms", "max_ms", "latency_hist", "updated_at", "latency_hist_index");
         assertThat(columns(url, "alerts")).startsWith(
                 "alert_id", "event", "rule", "severity", "type", "service", "name", "metric", "value",
                 "threshold", "window_start", "window_end", "started_at", "summary");

@@ -1,0 +1,189 @@
+package dev.vigil.sinks.postgres;
+
+import dev.vigil.model.PackedHistogram;
+import dev.vigil.stack.EmbeddedStack;
+import dev.vigil.testing.EmbeddedStackExtension;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@code latency_hist_index} and {@code latency_quantiles_of} (schema v9): the index the job writes is the
+ * one PostgreSQL computes, and the two-pass quantiles equal merging every histogram, with or without
+ * indexes, for one series or many.
+ */
+@ExtendWith(EmbeddedStackExtension.class)
+class LatencyQuantilesOfIT {
+
+    private static final long DAY = Instant.parse("2026-03-01T00:00:00Z").toEpochMilli();
+    private static final double[] QS = {0, 0.001, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1};
+    private static String url;
+
+    @BeforeAll
+    static void schema(EmbeddedStack stack) {
+        url = stack.postgres().createDatabase("latency_quantiles_of");
+        SchemaMigrator.migrate(url);
+    }
+
+    @Test
+    void theIndexTheJobWritesIsTheOnePostgresComputes() throws SQLException {
+        Random random = new Random(3);
+        List<long[]> hists = new ArrayList<>();
+        hists.add(new long[] {PackedHistogram.pack(7, 1)});                       // a single 7 ns value
+        hists.add(new long[] {PackedHistogram.pack(100, 2), PackedHistogram.pack(300, 5)}); // groups 0 and 2, 1 empty
+        hists.add(new long[] {PackedHistogram.pack(2000, PackedHistogram.MAX_COUNT), PackedHistogram.pack(2000, 5),
+                PackedHistogram.pack(2001, 1)});                                  // a count spanning two numbers
+        for (int i = 0; i < 200; i++) {
+            hists.add(histogram(random, 1 + random.nextInt(3000), 0.2 + random.nextDouble() * 30, random.nextDouble() * 1.5));
+        }
+        try (Connection c = DriverManager.getConnection(url);
+             PreparedStatement ps = c.prepareStatement("SELECT latency_hist_index_of(?)")) {
+            for (long[] hist : hists) {
+                ps.setArray(1, array(c, hist));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    assertThat(longs(rs.getArray(1))).as(Arrays.toString(hist)).isEqualTo(PackedHistogram.index(hist));
+                }
+            }
+            ps.setArray(1, array(c, new long[0]));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getArray(1)).isNull();
+            }
+        }
+        assertThat(PackedHistogram.index(null)).isNull();
+        long[] tooMany = {PackedHistogram.pack(3000, PackedHistogram.MAX_COUNT), PackedHistogram.pack(3000, PackedHistogram.MAX_COUNT)};
+        assertThat(PackedHistogram.index(tooMany)).as("more than 2^36 - 1 durations in one group: no index").isNull();
+    }
+
+    @Test
+    void twoPassQuantilesEqualMergingEveryHistogramForOneSeriesOrMany() throws SQLException {
+        Random random = new Random(11);
+        try (Connection c = DriverManager.getConnection(url)) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO metric_windows_1h (type, service, name, window_start, window_end, count, errors, error_rate,
+                                                   latency_hist, latency_hist_index)
+                    VALUES (?, ?, ?, ?, ?, 1, 0, 0, ?, ?)""")) {
+                String[][] series = {{"request", "shop", "GET /a"}, {"request", "shop", "GET /b"},
+                        {"request", "pay", "*"}, {"query", "shop", "SELECT orders"}};
+                for (int s = 0; s < series.length; s++) {
+                    for (int hour = 0; hour < 72; hour++) {
+                        double median = s == 2 && hour % 10 == 3 ? 400 : 5 + 20 * s; // pay: an incident now and then
+                        long[] hist = hour % 7 == 5 ? null : histogram(random, 50 + random.nextInt(2000), median, 0.8);
+                        long start = DAY + hour * 3_600_000L;
+                        ps.setString(1, series[s][0]);
+                        ps.setString(2, series[s][1]);
+                        ps.setString(3, series[s][2]);
+                        ps.setObject(4, java.time.OffsetDateTime.ofInstant(Instant.ofEpochMilli(start), java.time.ZoneOffset.UTC));
+                        ps.setObject(5, java.time.OffsetDateTime.ofInstant(Instant.ofEpochMilli(start + 3_600_000L), java.time.ZoneOffset.UTC));
+                        ps.setArray(6, hist == null ? null : array(c, hist));
+                        // every third row without an index, as a row written before v9
+                        ps.setArray(7, hist == null || hour % 3 == 0 ? null : array(c, PackedHistogram.index(hist)));
+                        ps.addBatch();
+                    }
+                }
+                ps.executeBatch();
+            }
+            c.commit();
+            try (Statement st = c.createStatement()) {
+                String qs = "ARRAY" + Arrays.toString(QS) + "::float8[]";
+                String from = "'2026-03-01T05:00:00Z'";
+                String to = "'2026-03-03T19:00:00Z'";
+                Map<String, String> merged = rows(st, """
+                        SELECT service || '/' || type || '/' || name,
+                               latency_hist_count(latency_merge(latency_hist)) || ' ' || latency_hist_quantiles(latency_merge(latency_hist), %s)::text
+                        FROM metric_windows_1h WHERE window_start >= %s AND window_start < %s
+                        GROUP BY service, type, name ORDER BY service, type, name""".formatted(qs, from, to));
+                Map<String, String> every = rows(st, """
+                        SELECT service || '/' || type || '/' || name, latency_count || ' ' || quantiles::text
+                        FROM latency_quantiles_of('metric_windows_1h', %s, %s, %s, NULL, NULL, NULL)""".formatted(from, to, qs));
+                assertThat(every).hasSize(4).isEqualTo(merged);
+                Map<String, String> one = rows(st, """
+                        SELECT service || '/' || type || '/' || name, latency_count || ' ' || quantiles::text
+                        FROM latency_quantiles_of('metric_windows_1h', %s, %s, %s, 'pay', 'request', '*')""".formatted(from, to, qs));
+                assertThat(one).containsExactlyEntriesOf(Map.of("pay/request/*", merged.get("pay/request/*")));
+                assertThat(rows(st, """
+                        SELECT service || '/' || type || '/' || name, latency_count || ' ' || quantiles::text
+                        FROM latency_quantiles_of('metric_windows_1h', %s, %s, ARRAY[0.95], 'shop')""".formatted(from, to)))
+                        .as("type defaults to request, every name of the service").hasSize(2);
+
+                // A writer that changes histograms but not their indexes: the stale indexes are cleared.
+                int updated = st.executeUpdate("""
+                        UPDATE metric_windows_1h SET latency_hist = latency_hist[1:3]
+                        WHERE service = 'pay' AND latency_hist IS NOT NULL AND cardinality(latency_hist) > 3""");
+                assertThat(updated).isPositive();
+                assertThat(rows(st, "SELECT 'stale', count(*)::text FROM metric_windows_1h WHERE service = 'pay' AND latency_hist_index IS NOT NULL"))
+                        .containsEntry("stale", "0");
+                c.commit();
+                Map<String, String> after = rows(st, """
+                        SELECT service || '/' || type || '/' || name,
+                               latency_hist_count(latency_merge(latency_hist)) || ' ' || latency_hist_quantiles(latency_merge(latency_hist), %s)::text
+                        FROM metric_windows_1h WHERE window_start >= %s AND window_start < %s AND service = 'pay'
+                        GROUP BY service, type, name""".formatted(qs, from, to));
+                assertThat(rows(st, """
+                        SELECT service || '/' || type || '/' || name, latency_count || ' ' || quantiles::text
+                        FROM latency_quantiles_of('metric_windows_1h', %s, %s, %s, 'pay', NULL, NULL)""".formatted(from, to, qs)))
+                        .isEqualTo(after);
+            }
+        }
+    }
+
+    @Test
+    void saysWhatIsWrongWithTheArguments() throws SQLException {
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            assertThatThrownBy(() -> st.executeQuery("SELECT * FROM latency_quantiles_of('metric_windows', now() - interval '1 day', now(), ARRAY[1.5])"))
+                    .hasMessageContaining("latency quantiles must be between 0 and 1, got 1.5");
+            assertThatThrownBy(() -> st.executeQuery("SELECT * FROM latency_quantiles_of('metric_windows', now() - interval '1 day', now(), ARRAY[]::float8[])"))
+                    .hasMessageContaining("give at least one quantile");
+            assertThatThrownBy(() -> st.executeQuery("SELECT * FROM latency_quantiles_of('no_such_table', now(), now(), ARRAY[0.5])"))
+                    .hasMessageContaining("no_such_table");
+        }
+    }
+
+    /** A histogram of {@code n} log-normal durations around {@code medianMs}, in the stored format. */
+    private static long[] histogram(Random random, int n, double medianMs, double sigma) {
+        PackedHistogram.Merger m = new PackedHistogram.Merger();
+        for (int i = 0; i < n; i++) {
+            long nanos = (long) (medianMs * 1e6 * Math.exp(sigma * random.nextGaussian()));
+            m.addBucket(PackedHistogram.bucketIndex(Math.max(1, nanos)), 1);
+        }
+        return m.toPacked();
+    }
+
+    private static Array array(Connection c, long[] values) throws SQLException {
+        return c.createArrayOf("bigint", Arrays.stream(values).boxed().toArray());
+    }
+
+    private static long[] longs(Array a) throws SQLException {
+        return a == null ? null : Arrays.stream((Long[]) a.getArray()).mapToLong(Long::longValue).toArray();
+    }
+
+    private static Map<String, String> rows(Statement st, String sql) throws SQLException {
+        Map<String, String> out = new LinkedHashMap<>();
+        try (ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        return out;
+    }
+}
