@@ -148,7 +148,11 @@ public final class BenchCli implements Runnable {
                         + "minute row's bytes on disk. Ends with:",
                 "sql-bench series_30d_1h_p95_ms=<a> fleet_day_p50_p95_p99_ms=<b> series_day_1m_p95_ms=<c> "
                         + "series_day_1m_3q_ms=<d> series_30d_1m_p95_ms=<e> series_30d_1d_p95_ms=<f> "
-                        + "fleet_day_1h_p50_p95_p99_ms=<g> minute_row_bytes=<h> hist_bytes=<i> buckets_per_row=<j>",
+                        + "fleet_day_1h_p50_p95_p99_ms=<g> minute_row_bytes=<h> hist_bytes=<i> buckets_per_row=<j> "
+                        + "serve_start_ms=<k> serve_services_day_ms=<l> serve_services_24h_ms=<m> serve_services_24h_first_ms=<n> "
+                        + "series_30d_1h_p95_indexed_ms=<o> series_day_1m_p95_indexed_ms=<p> series_day_1m_3q_indexed_ms=<q> "
+                        + "fleet_day_1h_p50_p95_p99_indexed_ms=<r>",
+                "The *_indexed_ms keys ask the same questions through latency_quantiles_of (latency_hist_index).",
                 "The same question asked of finer and coarser tables must get the same answer, or it fails.",
                 "Takes about 6 minutes with the defaults (filling the fleet's day takes most of it)."
             })

@@ -82,7 +82,9 @@ public final class SqlBench {
                          double fleetDayFromHoursMs, double minuteRowBytes,
                          double minuteRowHeapBytes, double minuteRowIndexBytes, double histBytes, double bucketsPerRow,
                          long minuteRows, double serveStartMs, double serveServicesDayMs, double serveServices24hMs,
-                         double serveServices24hFirstMs) {
+                         double serveServices24hFirstMs, double series30dFromHoursIndexedMs,
+                         double seriesDayFromMinutesIndexedMs, double seriesDayThreeQuantilesIndexedMs,
+                         double fleetDayFromHoursIndexedMs) {
     }
 
     private SqlBench() {
@@ -110,9 +112,15 @@ public final class SqlBench {
                 String fleet = "SELECT service, latency_hist_quantiles(latency_merge(latency_hist), ARRAY[0.5, 0.95, 0.99]) "
                         + "FROM %s WHERE type = 'request' AND name = '*' AND window_start >= ? AND window_start < ? "
                         + "GROUP BY service ORDER BY service";
+                // The same questions through latency_hist_index (schema v9): two passes, a fraction of the buckets.
+                String indexed = "SELECT %s FROM latency_quantiles_of('%s', ?, ?, ARRAY[%s], ?, 'request', ?)";
+                String indexedFleet = "SELECT service, quantiles FROM latency_quantiles_of('%s', ?, ?, ARRAY[0.5, 0.95, 0.99], NULL, 'request', '*')";
 
                 Timed q1 = time(c, s.repeats(), p95 + "metric_windows_1h" + oneSeries, LONG_SERVICE, LONG_NAME, longFrom, day + DAY);
                 out.printf("p95 of one series over 30 days from metric_windows_1h (720 rows):            %9.1f ms (goal < 50)%n", q1.ms());
+                Timed i1 = time(c, s.repeats(), indexed.formatted("quantiles[1]", "metric_windows_1h", "0.95"), longFrom, day + DAY,
+                        LONG_SERVICE, LONG_NAME);
+                out.printf("  the same through latency_quantiles_of:                                      %9.1f ms%s%n", i1.ms(), same(q1, i1));
                 Timed q1d = time(c, s.repeats(), p95 + "metric_windows_1d" + oneSeries, LONG_SERVICE, LONG_NAME, longFrom, day + DAY);
                 out.printf("  the same from metric_windows_1d (30 rows):                                  %9.1f ms%s%n", q1d.ms(),
                         same(q1, q1d));
@@ -122,10 +130,19 @@ public final class SqlBench {
                 Timed q2h = time(c, s.repeats(), fleet.formatted("metric_windows_1h"), day, day + DAY);
                 out.printf("  the same from metric_windows_1h:                                            %9.1f ms%s%n", q2h.ms(),
                         same(q2, q2h));
+                Timed i2h = time(c, s.repeats(), indexedFleet.formatted("metric_windows_1h"), day, day + DAY);
+                out.printf("  the same from metric_windows_1h through latency_quantiles_of:               %9.1f ms%s%n", i2h.ms(),
+                        same(q2, i2h));
                 Timed q3 = time(c, s.repeats(), p95 + "metric_windows" + oneSeries, "svc-000", "GET /r00", day, day + DAY);
                 out.printf("p95 of one series over one day from metric_windows (1,440 rows):            %9.1f ms (goal < 20)%n", q3.ms());
+                Timed i3 = time(c, s.repeats(), indexed.formatted("quantiles[1]", "metric_windows", "0.95"), day, day + DAY,
+                        "svc-000", "GET /r00");
+                out.printf("  the same through latency_quantiles_of:                                      %9.1f ms%s%n", i3.ms(), same(q3, i3));
                 Timed q3b = time(c, s.repeats(), threeQ + "metric_windows" + oneSeries, "svc-000", "GET /r00", day, day + DAY);
                 out.printf("  p50/p95/p99 of the same in one pass:                                        %9.1f ms%n", q3b.ms());
+                Timed i3b = time(c, s.repeats(), indexed.formatted("quantiles", "metric_windows", "0.5, 0.95, 0.99"), day, day + DAY,
+                        "svc-000", "GET /r00");
+                out.printf("  p50/p95/p99 of the same through latency_quantiles_of:                       %9.1f ms%s%n", i3b.ms(), same(q3b, i3b));
                 Timed q4 = time(c, s.repeats(), p95 + "metric_windows" + oneSeries, LONG_SERVICE, LONG_NAME, longFrom, day + DAY);
                 out.printf("p95 of one series over 30 days from metric_windows (43,200 rows):           %9.1f ms%s%n", q4.ms(),
                         same(q1, q4));
@@ -141,13 +158,16 @@ public final class SqlBench {
                 out.printf("  then each a minute later (the server reads only the rows it has not read):     %9.1f ms (goal < 500)%n", serve[2]);
                 Report r = new Report(q1.ms(), q2.ms(), q3.ms(), q3b.ms(), q4.ms(), q1d.ms(), q2h.ms(), size.get("total"),
                         size.get("heap"), size.get("index"), size.get("hist"), size.get("buckets"), size.get("rows").longValue(),
-                        serve[0], serve[1], serve[2], serve[3]);
+                        serve[0], serve[1], serve[2], serve[3], i1.ms(), i3.ms(), i3b.ms(), i2h.ms());
                 out.printf("sql-bench series_30d_1h_p95_ms=%.1f fleet_day_p50_p95_p99_ms=%.1f series_day_1m_p95_ms=%.1f "
                                 + "series_day_1m_3q_ms=%.1f series_30d_1m_p95_ms=%.1f series_30d_1d_p95_ms=%.1f "
                                 + "fleet_day_1h_p50_p95_p99_ms=%.1f minute_row_bytes=%.0f hist_bytes=%.0f buckets_per_row=%.1f "
-                                + "serve_start_ms=%.0f serve_services_day_ms=%.1f serve_services_24h_ms=%.1f serve_services_24h_first_ms=%.1f%n",
+                                + "serve_start_ms=%.0f serve_services_day_ms=%.1f serve_services_24h_ms=%.1f serve_services_24h_first_ms=%.1f "
+                                + "series_30d_1h_p95_indexed_ms=%.1f series_day_1m_p95_indexed_ms=%.1f series_day_1m_3q_indexed_ms=%.1f "
+                                + "fleet_day_1h_p50_p95_p99_indexed_ms=%.1f%n",
                         q1.ms(), q2.ms(), q3.ms(), q3b.ms(), q4.ms(), q1d.ms(), q2h.ms(), r.minuteRowBytes(), r.histBytes(),
-                        r.bucketsPerRow(), r.serveStartMs(), r.serveServicesDayMs(), r.serveServices24hMs(), r.serveServices24hFirstMs());
+                        r.bucketsPerRow(), r.serveStartMs(), r.serveServicesDayMs(), r.serveServices24hMs(), r.serveServices24hFirstMs(),
+                        i1.ms(), i3.ms(), i3b.ms(), i2h.ms());
                 if (s.keep()) {
                     out.println("postgres=" + db);
                     out.println("kept running for a look at the data; Ctrl-C stops it");
@@ -353,7 +373,7 @@ public final class SqlBench {
 
     private static String same(Timed a, Timed b) {
         if (!a.answer().equals(b.answer())) {
-            throw new IllegalStateException("the rollups answered differently: " + a.answer() + " vs " + b.answer());
+            throw new IllegalStateException("two forms of one question answered differently: " + a.answer() + " vs " + b.answer());
         }
         return " (the same answer)";
     }
