@@ -87,10 +87,15 @@ BEGIN
         SELECT t.service, t.type, t.name, t.latency_hist AS h, t.latency_hist_index AS x FROM %s t
         WHERE t.window_start >= $1 AND t.window_start < $2 AND t.latency_hist IS NOT NULL
           AND ($3::text IS NULL OR t.service = $3) AND ($4::text IS NULL OR t.type = $4) AND ($5::text IS NULL OR t.name = $5)
+    ), indexes AS NOT MATERIALIZED (
+        -- The indexes, projected (x[1] makes the projection real, OFFSET 0 keeps it): the join below
+        -- then repeats these columns, not whole heap tuples that hold inline-compressed histograms of
+        -- 2 kB (720 hourly rows: 5 instead of 23 ms).
+        SELECT s.service, s.type, s.name, s.x, s.x[1] AS lo FROM src s WHERE s.x IS NOT NULL OFFSET 0
     ), per_group AS (
         -- indexed rows: one number per group
-        SELECT s.service, s.type, s.name, s.x[1] + i - 2 AS grp, sum(s.x[i] & 68719476735) AS c
-        FROM src s, generate_subscripts(s.x, 1) AS i WHERE s.x IS NOT NULL AND i > 1 GROUP BY 1, 2, 3, 4
+        SELECT s.service, s.type, s.name, s.lo + i - 2 AS grp, sum(s.x[i] & 68719476735) AS c
+        FROM indexes s, generate_subscripts(s.x, 1) AS i WHERE i > 1 GROUP BY 1, 2, 3, 4
         UNION ALL
         -- rows without an index: every bucket
         SELECT s.service, s.type, s.name, y >> 47, sum(y & 1099511627775)

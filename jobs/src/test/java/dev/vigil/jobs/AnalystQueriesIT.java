@@ -54,7 +54,7 @@ class AnalystQueriesIT {
     @BeforeAll
     static void run(EmbeddedStack stack) throws Exception {
         queries = sqlBlocks(Path.of("..", "docs", "sql.md"));
-        assertThat(queries).hasSize(9);
+        assertThat(queries).hasSize(10);
 
         // 40 minutes of traffic ending 5 minutes ago, minute windows, a slow route that breaks the SLA.
         long end = Instant.now().minus(5, ChronoUnit.MINUTES).toEpochMilli();
@@ -264,6 +264,22 @@ class AnalystQueriesIT {
     void retentionOfRecentRowsDropsNothing() throws Exception {
         assertThat(query(8)).isEmpty();
         assertThat(MetricWindowsTable.count(db, "true")).isPositive();
+    }
+
+    @Test
+    void quantilesOfEveryRouteOfOneServiceThroughTheIndex() throws Exception {
+        List<Map<String, Object>> rows = query(9);
+        Map<String, List<MetricEvent>> byRoute = group(EventType.REQUEST, e -> e.service().equals("checkout") ? e.name() : null);
+        assertThat(rows).hasSize(byRoute.size());
+        for (Map<String, Object> row : rows) {
+            List<MetricEvent> own = byRoute.get((String) row.get("name"));
+            assertThat(((Number) row.get("durations")).longValue()).isEqualTo(own.stream().filter(MetricEvent::hasDuration).count());
+            for (String column : new String[] {"p95_ms", "p99_ms"}) {
+                double exact = exactQuantile(own, column.equals("p95_ms") ? 0.95 : 0.99);
+                assertThat((Double) row.get(column)).as(row.get("name") + " " + column).isCloseTo(exact, within(exact * 0.01));
+            }
+        }
+        assertThat(rows).isSortedAccordingTo((a, b) -> Double.compare((Double) b.get("p99_ms"), (Double) a.get("p99_ms")));
     }
 
     // ----------------------------------------------------------------------------------------------
