@@ -38,6 +38,44 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     FROM bounds b
 $$;
 
+-- vigil_rollup_rows (v4) returns rows of metric_windows, which now end with the index.
+CREATE OR REPLACE FUNCTION vigil_rollup_rows(source regclass, unit text, from_ts timestamptz, to_ts timestamptz)
+RETURNS SETOF metric_windows
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF unit NOT IN ('hour', 'day') THEN
+        RAISE EXCEPTION 'vigil_rollup_rows: unit must be hour or day, got %', unit;
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        SELECT type, service, name, period, period + interval '1 %s', count, errors,
+               CASE WHEN count = 0 THEN 0.0::double precision ELSE errors::double precision / count::double precision END,
+               hits, misses,
+               CASE WHEN coalesce(hits + misses, 0) = 0 THEN NULL
+                    ELSE hits::double precision / (hits + misses)::double precision END,
+               min_ms, mean_ms,
+               greatest(min_ms, least(max_ms, q[1])), greatest(min_ms, least(max_ms, q[2])),
+               greatest(min_ms, least(max_ms, q[3])), greatest(min_ms, least(max_ms, q[4])),
+               greatest(min_ms, least(max_ms, q[5])), max_ms, merged, now(), latency_hist_index_of(merged)
+        FROM (
+            SELECT *, latency_hist_quantiles(merged, ARRAY[0.5, 0.9, 0.95, 0.99, 0.999]) AS q
+            FROM (
+                SELECT type, service, name, date_trunc('%s', window_start AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS period,
+                       sum(count)::bigint AS count, sum(errors)::bigint AS errors,
+                       sum(hits)::bigint AS hits, sum(misses)::bigint AS misses,
+                       min(min_ms) AS min_ms, max(max_ms) AS max_ms,
+                       sum(mean_ms * latency_hist_count(latency_hist))
+                           / nullif(sum(latency_hist_count(latency_hist)) FILTER (WHERE mean_ms IS NOT NULL), 0) AS mean_ms,
+                       latency_merge(latency_hist) AS merged
+                FROM %s
+                WHERE window_start >= $1 AND window_start < $2
+                GROUP BY 1, 2, 3, 4
+            ) grouped
+        ) with_quantiles
+        $q$, unit, unit, source)
+    USING from_ts, to_ts;
+END
+$$;
+
 -- An UPDATE of latency_hist that leaves latency_hist_index as it was (a writer that does not know the
 -- index) clears it: readers then read the histogram whole instead of trusting a stale index.
 CREATE FUNCTION vigil_clear_stale_hist_index() RETURNS trigger

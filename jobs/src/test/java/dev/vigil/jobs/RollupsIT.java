@@ -62,6 +62,7 @@ class RollupsIT {
                            count(*) FILTER (WHERE r.count <> m.count OR r.errors <> m.errors
                                OR r.hits IS DISTINCT FROM m.hits OR r.misses IS DISTINCT FROM m.misses
                                OR r.latency_hist IS DISTINCT FROM m.latency_hist
+                               OR r.latency_hist_index IS DISTINCT FROM m.latency_hist_index
                                OR r.min_ms IS DISTINCT FROM m.min_ms OR r.max_ms IS DISTINCT FROM m.max_ms
                                OR r.p50_ms IS DISTINCT FROM m.p50_ms OR r.p90_ms IS DISTINCT FROM m.p90_ms
                                OR r.p95_ms IS DISTINCT FROM m.p95_ms OR r.p99_ms IS DISTINCT FROM m.p99_ms
