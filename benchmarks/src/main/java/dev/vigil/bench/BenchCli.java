@@ -111,9 +111,15 @@ public final class BenchCli implements Runnable {
         @Option(names = "--rounds", paramLabel = "N", defaultValue = "3", description = "Pairs of runs, without then with (default: ${DEFAULT-VALUE}).")
         int rounds;
 
+        @Option(names = "--service-cpu", paramLabel = "N", defaultValue = "-1",
+                description = "Run the service alone on CPU N (taskset) and wrk, PostgreSQL and the broker on the others, so the "
+                        + "agent's cost shows in the service's own throughput instead of in a fight for shared cores "
+                        + "(default: no pinning).")
+        int serviceCpu;
+
         @Override
         public Integer call() throws Exception {
-            OverheadBench.run(new OverheadBench.Settings(seconds, warmup, connections, threads, rounds), System.out);
+            OverheadBench.run(new OverheadBench.Settings(seconds, warmup, connections, threads, rounds, serviceCpu), System.out);
             return 0;
         }
     }

@@ -41,14 +41,23 @@ import java.util.stream.Collectors;
 public final class OverheadBench {
 
     private static final String TOPIC = "bench.overhead";
+    /** The machine's CPUs, read before this JVM pins itself (the JVM then sees only its own). */
+    private static final int CPUS = Runtime.getRuntime().availableProcessors();
     private static final Pattern READY = Pattern.compile("ready port=(\\d+)");
     private static final Pattern SERVED = Pattern.compile("served (\\d+)");
     private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in");
     private static final Pattern PERCENTILE = Pattern.compile("\\s+(50|99)%\\s+([0-9.]+)(us|ms|s)");
 
-    /** @param seconds of each measured wrk run; {@code connections} and {@code threads} are wrk's. */
-    public record Settings(int seconds, int warmupSeconds, int connections, int threads, int rounds) {
+    /**
+     * @param seconds    of each measured wrk run; {@code connections} and {@code threads} are wrk's
+     * @param serviceCpu the CPU the service runs on alone (taskset), everything else (wrk, PostgreSQL, the
+     *                   broker) on the others; -1: no pinning
+     */
+    public record Settings(int seconds, int warmupSeconds, int connections, int threads, int rounds, int serviceCpu) {
+        public Settings(int seconds, int warmupSeconds, int connections, int threads, int rounds) {
+            this(seconds, warmupSeconds, connections, threads, rounds, -1);
+        }
     }
 
     /** One wrk run against one service JVM. */
@@ -62,6 +71,9 @@ public final class OverheadBench {
     public static void run(Settings s, PrintStream out) throws Exception {
         requireWrk();
         Path agentJar = agentJar();
+        if (s.serviceCpu() >= 0) {
+            pinThisProcess(s); // before the stack starts: PostgreSQL and the broker inherit it
+        }
         try (EmbeddedStack stack = EmbeddedStack.builder().start()) {
             stack.kafka().createTopics(List.of(new TopicSpec(TOPIC, 2)));
             String db = stack.postgres().createDatabase("bench_overhead");
@@ -71,6 +83,9 @@ public final class OverheadBench {
             }
             out.printf("agent jar: %s%nwrk: %d threads, %d connections, %d s per run after %d s warm-up, %d rounds%n",
                     agentJar, s.threads(), s.connections(), s.seconds(), s.warmupSeconds(), s.rounds());
+            if (s.serviceCpu() >= 0) {
+                out.printf("the service alone on CPU %d; wrk, PostgreSQL and the broker on CPUs %s%n", s.serviceCpu(), otherCpus(s));
+            }
             List<Measure> without = new ArrayList<>();
             List<Measure> with = new ArrayList<>();
             for (int round = 1; round <= s.rounds(); round++) {
@@ -108,6 +123,9 @@ public final class OverheadBench {
 
     private static Measure measure(Settings s, String db, String javaagent) throws Exception {
         List<String> command = new ArrayList<>();
+        if (s.serviceCpu() >= 0) {
+            command.addAll(List.of("taskset", "-c", Integer.toString(s.serviceCpu())));
+        }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         if (javaagent != null) {
             command.add("-javaagent:" + javaagent);
@@ -174,13 +192,37 @@ public final class OverheadBench {
     }
 
     private static String wrk(Settings s, int seconds, String url) throws IOException, InterruptedException {
-        Process wrk = new ProcessBuilder("wrk", "-t" + s.threads(), "-c" + s.connections(), "-d" + seconds + "s",
-                "--latency", url).redirectErrorStream(true).start();
+        List<String> command = new ArrayList<>();
+        if (s.serviceCpu() >= 0) {
+            command.addAll(List.of("taskset", "-c", otherCpus(s)));
+        }
+        command.addAll(List.of("wrk", "-t" + s.threads(), "-c" + s.connections(), "-d" + seconds + "s", "--latency", url));
+        Process wrk = new ProcessBuilder(command).redirectErrorStream(true).start();
         String report = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (wrk.waitFor() != 0 || report.contains("Non-2xx")) {
             throw new IllegalStateException("wrk failed or got errors:\n" + report);
         }
         return report;
+    }
+
+    /** Every CPU but the service's, as taskset's list. */
+    private static String otherCpus(Settings s) {
+        int cpus = CPUS;
+        if (s.serviceCpu() >= cpus || cpus < 2) {
+            throw new IllegalArgumentException("--service-cpu " + s.serviceCpu() + " needs another CPU besides it; this machine has " + cpus);
+        }
+        return java.util.stream.IntStream.range(0, cpus).filter(c -> c != s.serviceCpu())
+                .mapToObj(Integer::toString).collect(Collectors.joining(","));
+    }
+
+    /** Moves every thread of this JVM (and so the PostgreSQL and broker it starts) off the service's CPU. */
+    private static void pinThisProcess(Settings s) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", otherCpus(s), Long.toString(ProcessHandle.current().pid()))
+                .redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("--service-cpu needs taskset (util-linux): " + said);
+        }
     }
 
     /** CPU time of the whole service process, every thread (the agent's included). */
