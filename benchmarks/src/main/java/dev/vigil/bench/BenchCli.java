@@ -92,7 +92,8 @@ public final class BenchCli implements Runnable {
                         + "a HikariCP pool, in its own JVM, loaded by wrk without and with the agent (sending to an "
                         + "embedded broker), alternating for --rounds; requests/s, p50/p99 latency and the service "
                         + "process's CPU per request. Every request the service served must be in Kafka. Needs wrk.",
-                "Ends with: agent-overhead rps_ratio=<with/without> p99_ratio=<with/without> cpu_per_request_ratio=<with/without>",
+                "Ends with: agent-overhead rps_ratio=<with/without> p99_ratio=<with/without> cpu_per_request_ratio=<with/without> "
+                        + "best_rps_ratio=<r> best_p99_ratio=<p> best_cpu_per_request_ratio=<c> (medians of the rounds, then each side's best run)",
                 "Takes about 6 minutes with the defaults."
             })
     static final class Overhead implements Callable<Integer> {
