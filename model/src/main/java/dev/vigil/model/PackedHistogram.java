@@ -130,25 +130,21 @@ public final class PackedHistogram {
         long hi = bucketOf(packed[packed.length - 1]) >>> INDEX_GROUP_SHIFT;
         long[] index = new long[(int) (hi - lo) + 2];
         index[0] = lo;
-        long[] counts = new long[index.length];
-        long[] lengths = new long[index.length];
+        long previous = -1;
         for (int i = 0; i < packed.length; i++) {
-            long group = bucketOf(packed[i]) >>> INDEX_GROUP_SHIFT;
-            if (group < lo || group > hi || (i > 0 && bucketOf(packed[i]) < bucketOf(packed[i - 1]))) {
+            long bucket = bucketOf(packed[i]);
+            if (bucket < previous || (bucket >>> INDEX_GROUP_SHIFT) > hi) {
                 throw new IllegalArgumentException("a packed histogram must be ascending");
             }
-            int slot = (int) (group - lo) + 1;
-            if (lengths[slot] == 0) {
-                index[slot] = (long) (i + 1) << INDEX_START_SHIFT;
-            }
-            lengths[slot]++;
-            counts[slot] += countOf(packed[i]);
-            if (lengths[slot] > INDEX_MAX_LENGTH || counts[slot] > INDEX_MAX_COUNT) {
+            previous = bucket;
+            int slot = (int) ((bucket >>> INDEX_GROUP_SHIFT) - lo) + 1;
+            long entry = index[slot] == 0 ? (long) (i + 1) << INDEX_START_SHIFT : index[slot];
+            long length = ((entry >>> INDEX_LENGTH_SHIFT) & INDEX_MAX_LENGTH) + 1;
+            long count = (entry & INDEX_MAX_COUNT) + countOf(packed[i]); // < 2^41: no overflow before the check
+            if (length > INDEX_MAX_LENGTH || count > INDEX_MAX_COUNT) {
                 return null;
             }
-        }
-        for (int slot = 1; slot < index.length; slot++) {
-            index[slot] |= lengths[slot] << INDEX_LENGTH_SHIFT | counts[slot];
+            index[slot] = (entry >>> INDEX_START_SHIFT) << INDEX_START_SHIFT | length << INDEX_LENGTH_SHIFT | count;
         }
         return index;
     }
