@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -27,6 +28,12 @@ public final class EmbeddedStack implements AutoCloseable {
     private final EmbeddedPostgresServer postgres;
     private final EmbeddedRedisServer redis;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    /**
+     * Stops the services when the JVM exits first (Ctrl-C, SIGTERM, a {@code main} that returns without
+     * closing): PostgreSQL and Redis are processes of their own and would otherwise outlive it.
+     */
+    private final Thread onExit = new Thread(this::close, "vigil-stack-exit");
 
     private EmbeddedStack(Path runDir, EmbeddedKafkaBroker kafka, EmbeddedPostgresServer postgres,
                           EmbeddedRedisServer redis) {
@@ -34,6 +41,7 @@ public final class EmbeddedStack implements AutoCloseable {
         this.kafka = kafka;
         this.postgres = postgres;
         this.redis = redis;
+        Runtime.getRuntime().addShutdownHook(onExit);
     }
 
     public static Builder builder() {
@@ -71,12 +79,29 @@ public final class EmbeddedStack implements AutoCloseable {
 
     /**
      * Stops Redis, PostgreSQL and Kafka (in that order: the reverse of start) and deletes the run
-     * folder. Every service is stopped even if another fails to; the first failure is rethrown.
+     * folder. Every service is stopped even if another fails to; the first failure is rethrown. Runs
+     * by itself when the JVM exits before it is called.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
+            awaitStopped(); // a second caller (another shutdown hook) returns once the services are down
             return;
+        }
+        try {
+            stop();
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void stop() {
+        if (Thread.currentThread() != onExit) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onExit);
+            } catch (IllegalStateException exiting) {
+                // the JVM is already exiting: the hook may run, and finds the stack closed
+            }
         }
         StackException failure = null;
         for (AutoCloseable service : new AutoCloseable[] {redis, postgres, kafka}) {
@@ -91,6 +116,21 @@ public final class EmbeddedStack implements AutoCloseable {
         TempDirs.deleteRecursively(runDir);
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    private void awaitStopped() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                stopped.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

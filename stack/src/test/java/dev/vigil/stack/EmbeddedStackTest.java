@@ -10,17 +10,22 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Starts its own stack (not the shared one) because it checks what stopping leaves behind. */
 class EmbeddedStackTest {
@@ -79,10 +84,47 @@ class EmbeddedStackTest {
         }
 
         for (ProcessHandle child : children) {
-            child.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            child.onExit().get(10, TimeUnit.SECONDS);
         }
         assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)).isEmpty();
         assertThat(runDir).doesNotExist();
+    }
+
+    /** A JVM that is stopped (SIGTERM, as Ctrl-C) without closing its stack still stops the services. */
+    @Test
+    void servicesStopWithTheJvmThatStartedThem() throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process jvm = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+                StackUntilTerminated.class.getName()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            String line;
+            try (var out = new BufferedReader(new InputStreamReader(jvm.getInputStream()))) {
+                String postgres = null;
+                do {
+                    line = out.readLine();
+                    if (line != null && line.startsWith("postgres=")) {
+                        postgres = line.substring("postgres=".length());
+                    }
+                } while (line != null && !line.startsWith("run-dir="));
+                assertThat(line).as("the child JVM's run folder").isNotNull();
+                Path runDir = Path.of(line.substring("run-dir=".length()));
+                List<ProcessHandle> services = jvm.toHandle().descendants().filter(ProcessHandle::isAlive).toList();
+                assertThat(services).isNotEmpty(); // postgres and redis-server
+
+                jvm.destroy(); // SIGTERM
+                assertThat(jvm.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                for (ProcessHandle service : services) {
+                    service.onExit().get(10, TimeUnit.SECONDS);
+                }
+                assertThat(runDir).doesNotExist();
+                String url = postgres;
+                // PostgreSQL runs detached from the JVM (pg_ctl): it must be stopped, not only orphaned
+                assertThatThrownBy(() -> DriverManager.getConnection(url).close())
+                        .isInstanceOf(SQLException.class);
+            }
+        } finally {
+            jvm.destroyForcibly();
+        }
     }
 
     @Test
