@@ -158,8 +158,11 @@ public final class BenchCli implements Runnable {
                         + "fleet_day_1h_p50_p95_p99_ms=<g> minute_row_bytes=<h> hist_bytes=<i> buckets_per_row=<j> "
                         + "serve_start_ms=<k> serve_services_day_ms=<l> serve_services_24h_ms=<m> serve_services_24h_first_ms=<n> "
                         + "series_30d_1h_p95_indexed_ms=<o> series_day_1m_p95_indexed_ms=<p> series_day_1m_3q_indexed_ms=<q> "
-                        + "fleet_day_1h_p50_p95_p99_indexed_ms=<r>",
-                "The *_indexed_ms keys ask the same questions through latency_quantiles_of (latency_hist_index).",
+                        + "fleet_day_1h_p50_p95_p99_indexed_ms=<r> series_30d_tiled_p95_ms=<s> fleet_day_tiled_p50_p95_p99_ms=<t> "
+                        + "series_day_tiled_p95_ms=<u> series_30d_ragged_tiled_p95_ms=<v>",
+                "The *_indexed_ms keys ask the same questions through latency_quantiles_of (latency_hist_index), the "
+                        + "*_tiled_* keys through latency_quantiles (daily rows for whole days, hourly rows for whole hours, "
+                        + "minute rows for the edges).",
                 "The same question asked of finer and coarser tables must get the same answer, or it fails.",
                 "Takes about 6 minutes with the defaults (filling the fleet's day takes most of it)."
             })

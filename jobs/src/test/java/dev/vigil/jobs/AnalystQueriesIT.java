@@ -54,7 +54,7 @@ class AnalystQueriesIT {
     @BeforeAll
     static void run(EmbeddedStack stack) throws Exception {
         queries = sqlBlocks(Path.of("..", "docs", "sql.md"));
-        assertThat(queries).hasSize(10);
+        assertThat(queries).hasSize(11);
 
         // 40 minutes of traffic ending 5 minutes ago, minute windows, a slow route that breaks the SLA.
         long end = Instant.now().minus(5, ChronoUnit.MINUTES).toEpochMilli();
@@ -280,6 +280,25 @@ class AnalystQueriesIT {
             }
         }
         assertThat(rows).isSortedAccordingTo((a, b) -> Double.compare((Double) b.get("p99_ms"), (Double) a.get("p99_ms")));
+    }
+
+    @Test
+    void quantilesOfEveryServiceFromTheCoarsestRows() throws Exception {
+        List<Map<String, Object>> rows = query(10);
+        Map<String, List<MetricEvent>> byService = group(EventType.REQUEST, MetricEvent::service);
+        assertThat(rows).hasSize(byService.size());
+        for (Map<String, Object> row : rows) {
+            List<MetricEvent> own = byService.get((String) row.get("service"));
+            assertThat(((Number) row.get("durations")).longValue()).isEqualTo(own.stream().filter(MetricEvent::hasDuration).count());
+            for (String column : new String[] {"p50_ms", "p95_ms", "p99_ms"}) {
+                double q = column.equals("p50_ms") ? 0.50 : column.equals("p95_ms") ? 0.95 : 0.99;
+                double exact = exactQuantile(own, q);
+                assertThat((Double) row.get(column)).as(row.get("service") + " " + column).isCloseTo(exact, within(exact * 0.01));
+            }
+        }
+        assertThat(rows).isSortedAccordingTo((a, b) -> Double.compare((Double) b.get("p99_ms"), (Double) a.get("p99_ms")));
+        // the same answer as the minute rows alone give
+        assertThat(query(queries.get(10).replace("latency_quantiles(", "latency_quantiles_of('metric_windows', "))).isEqualTo(rows);
     }
 
     // ----------------------------------------------------------------------------------------------

@@ -84,7 +84,8 @@ public final class SqlBench {
                          long minuteRows, double serveStartMs, double serveServicesDayMs, double serveServices24hMs,
                          double serveServices24hFirstMs, double series30dFromHoursIndexedMs,
                          double seriesDayFromMinutesIndexedMs, double seriesDayThreeQuantilesIndexedMs,
-                         double fleetDayFromHoursIndexedMs) {
+                         double fleetDayFromHoursIndexedMs, double series30dTiledMs, double fleetDayTiledMs,
+                         double seriesDayTiledMs, double series30dRaggedTiledMs) {
     }
 
     private SqlBench() {
@@ -147,6 +148,23 @@ public final class SqlBench {
                 out.printf("p95 of one series over 30 days from metric_windows (43,200 rows):           %9.1f ms%s%n", q4.ms(),
                         same(q1, q4));
 
+                // The same questions through latency_quantiles (schema v10): whole days from the daily rows, whole
+                // hours from the hourly rows, the edges from minute rows; the answer the minute rows give.
+                String tiled = "SELECT %s FROM latency_quantiles(?, ?, ARRAY[%s], ?, 'request', ?)";
+                Timed t1 = time(c, s.repeats(), tiled.formatted("quantiles[1]", "0.95"), longFrom, day + DAY, LONG_SERVICE, LONG_NAME);
+                out.printf("p95 of one series over 30 days through latency_quantiles (30 daily rows):   %9.1f ms%s%n", t1.ms(), same(q1, t1));
+                long raggedFrom = longFrom + 17 * MINUTE;
+                long raggedTo = day + DAY - 43 * MINUTE;
+                Timed q1r = time(c, s.repeats(), p95 + "metric_windows" + oneSeries, LONG_SERVICE, LONG_NAME, raggedFrom, raggedTo);
+                Timed t1r = time(c, s.repeats(), tiled.formatted("quantiles[1]", "0.95"), raggedFrom, raggedTo, LONG_SERVICE, LONG_NAME);
+                out.printf("  00:17 of the first day to 23:17 of the last (60 minute, 46 hourly, 28 daily rows): %5.1f ms%s%n", t1r.ms(),
+                        same(q1r, t1r));
+                Timed t2 = time(c, s.repeats(), "SELECT service, quantiles FROM latency_quantiles(?, ?, ARRAY[0.5, 0.95, 0.99], NULL, 'request', '*')",
+                        day, day + DAY);
+                out.printf("p50/p95/p99 of every service over the day through latency_quantiles:         %9.1f ms%s%n", t2.ms(), same(q2, t2));
+                Timed t3 = time(c, s.repeats(), tiled.formatted("quantiles[1]", "0.95"), day, day + DAY, "svc-000", "GET /r00");
+                out.printf("p95 of one series over the day through latency_quantiles:                    %9.1f ms%s%n", t3.ms(), same(q3, t3));
+
                 Map<String, Double> size = minuteRowSize(c, day);
                 out.printf("a minute row: %.0f bytes with its indexes (heap %.0f, indexes %.0f); latency_hist %.0f bytes, "
                                 + "%.1f buckets; %d rows in the day's partition%n", size.get("total"), size.get("heap"),
@@ -158,16 +176,17 @@ public final class SqlBench {
                 out.printf("  then each a minute later (the server reads only the rows it has not read):     %9.1f ms (goal < 500)%n", serve[2]);
                 Report r = new Report(q1.ms(), q2.ms(), q3.ms(), q3b.ms(), q4.ms(), q1d.ms(), q2h.ms(), size.get("total"),
                         size.get("heap"), size.get("index"), size.get("hist"), size.get("buckets"), size.get("rows").longValue(),
-                        serve[0], serve[1], serve[2], serve[3], i1.ms(), i3.ms(), i3b.ms(), i2h.ms());
+                        serve[0], serve[1], serve[2], serve[3], i1.ms(), i3.ms(), i3b.ms(), i2h.ms(), t1.ms(), t2.ms(), t3.ms(), t1r.ms());
                 out.printf("sql-bench series_30d_1h_p95_ms=%.1f fleet_day_p50_p95_p99_ms=%.1f series_day_1m_p95_ms=%.1f "
                                 + "series_day_1m_3q_ms=%.1f series_30d_1m_p95_ms=%.1f series_30d_1d_p95_ms=%.1f "
                                 + "fleet_day_1h_p50_p95_p99_ms=%.1f minute_row_bytes=%.0f hist_bytes=%.0f buckets_per_row=%.1f "
                                 + "serve_start_ms=%.0f serve_services_day_ms=%.1f serve_services_24h_ms=%.1f serve_services_24h_first_ms=%.1f "
                                 + "series_30d_1h_p95_indexed_ms=%.1f series_day_1m_p95_indexed_ms=%.1f series_day_1m_3q_indexed_ms=%.1f "
-                                + "fleet_day_1h_p50_p95_p99_indexed_ms=%.1f%n",
+                                + "fleet_day_1h_p50_p95_p99_indexed_ms=%.1f series_30d_tiled_p95_ms=%.1f fleet_day_tiled_p50_p95_p99_ms=%.1f "
+                                + "series_day_tiled_p95_ms=%.1f series_30d_ragged_tiled_p95_ms=%.1f%n",
                         q1.ms(), q2.ms(), q3.ms(), q3b.ms(), q4.ms(), q1d.ms(), q2h.ms(), r.minuteRowBytes(), r.histBytes(),
                         r.bucketsPerRow(), r.serveStartMs(), r.serveServicesDayMs(), r.serveServices24hMs(), r.serveServices24hFirstMs(),
-                        i1.ms(), i3.ms(), i3b.ms(), i2h.ms());
+                        i1.ms(), i3.ms(), i3b.ms(), i2h.ms(), t1.ms(), t2.ms(), t3.ms(), t1r.ms());
                 if (s.keep()) {
                     out.println("postgres=" + db);
                     out.println("kept running for a look at the data; Ctrl-C stops it");

@@ -16,7 +16,7 @@ class SqlBenchIT {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         SqlBench.Report r = SqlBench.run(new SqlBench.Settings(2, 3, 5, 1), new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
-        assertThat(out).containsPattern("sql-bench series_30d_1h_p95_ms=\\S+ fleet_day_p50_p95_p99_ms=\\S+ .*buckets_per_row=\\S+ serve_start_ms=\\S+ serve_services_day_ms=\\S+ serve_services_24h_ms=\\S+ .*fleet_day_1h_p50_p95_p99_indexed_ms=\\S+");
+        assertThat(out).containsPattern("sql-bench series_30d_1h_p95_ms=\\S+ fleet_day_p50_p95_p99_ms=\\S+ .*buckets_per_row=\\S+ serve_start_ms=\\S+ serve_services_day_ms=\\S+ serve_services_24h_ms=\\S+ .*fleet_day_1h_p50_p95_p99_indexed_ms=\\S+ series_30d_tiled_p95_ms=\\S+ fleet_day_tiled_p50_p95_p99_ms=\\S+ series_day_tiled_p95_ms=\\S+ series_30d_ragged_tiled_p95_ms=\\S+");
         assertThat(r.minuteRows()).as("(2 services x (3 routes + rollup) + the 30-day series) x 1,440 minutes")
                 .isEqualTo((2 * 4 + 1) * 1440);
         assertThat(r.bucketsPerRow()).isPositive();

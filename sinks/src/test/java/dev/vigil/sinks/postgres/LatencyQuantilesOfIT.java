@@ -15,6 +15,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -28,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * {@code latency_hist_index} and {@code latency_quantiles_of} (schema v9): the index the job writes is the
  * one PostgreSQL computes, and the two-pass quantiles equal merging every histogram, with or without
- * indexes, for one series or many.
+ * indexes, for one series or many; {@code latency_quantiles} (v10) answers the same from the rollups.
  */
 @ExtendWith(EmbeddedStackExtension.class)
 class LatencyQuantilesOfIT {
@@ -93,8 +95,8 @@ class LatencyQuantilesOfIT {
                         ps.setString(1, series[s][0]);
                         ps.setString(2, series[s][1]);
                         ps.setString(3, series[s][2]);
-                        ps.setObject(4, java.time.OffsetDateTime.ofInstant(Instant.ofEpochMilli(start), java.time.ZoneOffset.UTC));
-                        ps.setObject(5, java.time.OffsetDateTime.ofInstant(Instant.ofEpochMilli(start + 3_600_000L), java.time.ZoneOffset.UTC));
+                        ps.setObject(4, utc(start));
+                        ps.setObject(5, utc(start + 3_600_000L));
                         ps.setArray(6, hist == null ? null : array(c, hist));
                         // every third row without an index, as a row written before v9
                         ps.setArray(7, hist == null || hour % 3 == 0 ? null : array(c, PackedHistogram.index(hist)));
@@ -147,6 +149,93 @@ class LatencyQuantilesOfIT {
         }
     }
 
+    /**
+     * {@code latency_quantiles} reads whole days from the daily rows, whole hours from the hourly rows and
+     * the edges from minute rows: for ragged ranges of every shape it answers exactly what the minute rows
+     * alone answer, and it really reads the rollups (with a day's minute rows gone, it still does).
+     */
+    @Test
+    void quantilesFromTheCoarsestRowsEqualTheMinuteRows() throws SQLException {
+        Random random = new Random(5);
+        long start = Instant.parse("2026-04-01T20:00:00Z").toEpochMilli();
+        int minutes = 50 * 60;
+        try (Connection c = DriverManager.getConnection(url)) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO metric_windows (type, service, name, window_start, window_end, count, errors, error_rate,
+                                                latency_hist, latency_hist_index)
+                    VALUES (?, ?, ?, ?, ?, 1, 0, 0, ?, ?)""")) {
+                String[][] series = {{"request", "tiles", "GET /a"}, {"request", "tiles", "*"}, {"query", "tiles", "SELECT a"}};
+                for (int s = 0; s < series.length; s++) {
+                    for (int m = 0; m < minutes; m++) {
+                        long[] hist = m % 97 == 13 ? null : histogram(random, 1 + random.nextInt(60), 3 + 40 * s + (m % 600 == 7 ? 500 : 0), 0.9);
+                        long at = start + m * 60_000L;
+                        ps.setString(1, series[s][0]);
+                        ps.setString(2, series[s][1]);
+                        ps.setString(3, series[s][2]);
+                        ps.setObject(4, utc(at));
+                        ps.setObject(5, utc(at + 60_000L));
+                        ps.setArray(6, hist == null ? null : array(c, hist));
+                        ps.setArray(7, hist == null || m % 5 == 0 ? null : array(c, PackedHistogram.index(hist)));
+                        ps.addBatch();
+                    }
+                }
+                ps.executeBatch();
+            }
+            try (Statement st = c.createStatement()) {
+                // the rollups the job keeps, built here by SQL from the same minute rows
+                st.execute("INSERT INTO metric_windows_1h SELECT * FROM vigil_rollup_rows('metric_windows', 'hour', "
+                        + "'2026-04-01T00:00:00Z', '2026-04-04T00:00:00Z') WHERE service = 'tiles'");
+                st.execute("INSERT INTO metric_windows_1d SELECT * FROM vigil_rollup_rows('metric_windows', 'day', "
+                        + "'2026-04-01T00:00:00Z', '2026-04-04T00:00:00Z') WHERE service = 'tiles'");
+                c.commit();
+                String qs = "ARRAY" + Arrays.toString(QS) + "::float8[]";
+                String[][] ranges = {
+                        {"2026-04-01T20:00:00Z", "2026-04-03T22:00:00Z"},   // everything: hours, two days... one whole day
+                        {"2026-04-01T20:17:00Z", "2026-04-03T21:43:00Z"},   // ragged minutes at both edges
+                        {"2026-04-02T00:00:00Z", "2026-04-03T00:00:00Z"},   // exactly one day
+                        {"2026-04-01T23:30:00Z", "2026-04-02T01:10:00Z"},   // across midnight, no whole day
+                        {"2026-04-02T10:05:00Z", "2026-04-02T10:50:00Z"},   // inside one hour
+                        {"2026-04-02T10:00:30Z", "2026-04-02T13:00:01Z"},   // seconds off the hours
+                        {"2026-04-01T00:00:00Z", "2026-04-05T00:00:00Z"},   // wider than the data
+                        {"2026-04-02T05:00:00Z", "2026-04-02T05:00:00Z"},   // empty
+                };
+                for (String[] r : ranges) {
+                    String from = "'" + r[0] + "'";
+                    String to = "'" + r[1] + "'";
+                    Map<String, String> minuteRows = rows(st, """
+                            SELECT service || '/' || type || '/' || name, latency_count || ' ' || quantiles::text
+                            FROM latency_quantiles_of('metric_windows', %s, %s, %s, 'tiles', NULL, NULL)""".formatted(from, to, qs));
+                    Map<String, String> tiled = rows(st, """
+                            SELECT service || '/' || type || '/' || name, latency_count || ' ' || quantiles::text
+                            FROM latency_quantiles(%s, %s, %s, 'tiles', NULL, NULL)""".formatted(from, to, qs));
+                    assertThat(tiled).as("%s to %s", r[0], r[1]).isEqualTo(minuteRows);
+                    if (!r[0].equals(r[1])) {
+                        assertThat(tiled).as("%s to %s", r[0], r[1]).isNotEmpty();
+                    }
+                }
+                assertThat(rows(st, "SELECT service || '/' || name, quantiles::text FROM latency_quantiles("
+                        + "'2026-04-01T21:00:00Z', '2026-04-03T21:00:00Z', ARRAY[0.95], 'tiles')"))
+                        .as("type defaults to request").containsOnlyKeys("tiles/GET /a", "tiles/*");
+
+                Map<String, String> before = rows(st, """
+                        SELECT name, latency_count || ' ' || quantiles::text
+                        FROM latency_quantiles('2026-04-01T23:00:00Z', '2026-04-03T01:00:00Z', %s, 'tiles')""".formatted(qs));
+                st.executeUpdate("DELETE FROM metric_windows WHERE service = 'tiles' "
+                        + "AND window_start >= '2026-04-02T00:00:00Z' AND window_start < '2026-04-03T00:00:00Z'");
+                assertThat(rows(st, """
+                        SELECT name, latency_count || ' ' || quantiles::text
+                        FROM latency_quantiles('2026-04-01T23:00:00Z', '2026-04-03T01:00:00Z', %s, 'tiles')""".formatted(qs)))
+                        .as("the whole day is read from its daily rows").isEqualTo(before);
+                c.rollback();
+            }
+        }
+    }
+
+    private static OffsetDateTime utc(long epochMs) {
+        return OffsetDateTime.ofInstant(Instant.ofEpochMilli(epochMs), ZoneOffset.UTC);
+    }
+
     @Test
     void saysWhatIsWrongWithTheArguments() throws SQLException {
         try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
@@ -156,6 +245,10 @@ class LatencyQuantilesOfIT {
                     .hasMessageContaining("give at least one quantile");
             assertThatThrownBy(() -> st.executeQuery("SELECT * FROM latency_quantiles_of('no_such_table', now(), now(), ARRAY[0.5])"))
                     .hasMessageContaining("no_such_table");
+            assertThatThrownBy(() -> st.executeQuery("SELECT * FROM latency_quantiles(now() - interval '1 day', now(), ARRAY[-0.5])"))
+                    .hasMessageContaining("latency quantiles must be between 0 and 1, got -0.5");
+            assertThatThrownBy(() -> st.executeQuery("SELECT * FROM latency_quantiles(NULL, now(), ARRAY[0.5])"))
+                    .hasMessageContaining("give the time range [from_ts, to_ts)");
         }
     }
 
