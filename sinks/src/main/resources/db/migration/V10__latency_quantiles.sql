@@ -4,9 +4,10 @@
 -- latency_quantiles(from, to, qs, service, type, name) gives what latency_quantiles_of('metric_windows',
 -- ...) gives, but reads whole UTC days from metric_windows_1d, whole hours from metric_windows_1h and
 -- only the edges from metric_windows: every rollup row is exactly the merge of its minute rows (the job
--- keeps them so), so the answer is the same from a few hundred rows instead of a hundred thousand. Where
--- retention has dropped the minute rows of an edge, that edge is missing: ranges over old data are best
--- aligned to hours or days.
+-- keeps them so), so the answer is the same from a few hundred rows instead of a hundred thousand. The
+-- hours and days the job has not rolled up yet (a period's row is written when event time passes its
+-- end) are read from the finer rows. Where retention has dropped the minute rows of an edge, that edge
+-- is missing: ranges over old data are best aligned to hours or days.
 --
 -- Both functions run one query (vigil_quantiles_through_index) over a source: one table, or for
 -- latency_quantiles() the union of the three tables' ranges. Its first pass now reads each row's index
@@ -115,20 +116,41 @@ LANGUAGE sql STABLE AS $$
     SELECT * FROM vigil_quantiles_through_index(tbl::text, from_ts, to_ts, qs, p_service, p_type, p_name)
 $$;
 
+-- How far a rollup table holds the rows of [from_ts, to_ts) for the series selected (NULL: any): the end
+-- of its last period there, at most to_ts; from_ts if it holds none. The job writes a period's row when
+-- event time passes the period's end, so the last hour (or day) may not be there yet; the rows before it
+-- are. The last two days of the range are looked at first, the rest only if they hold nothing.
+CREATE FUNCTION vigil_rolled_up_through(tbl text, from_ts timestamptz, to_ts timestamptz,
+                                        p_service text, p_type text, p_name text) RETURNS timestamptz
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    probe timestamptz := greatest(from_ts, to_ts - interval '2 days');
+    q text := format('SELECT max(window_end) FROM %I WHERE window_start >= $1 AND window_start < $2 '
+                     'AND ($3::text IS NULL OR service = $3) AND ($4::text IS NULL OR type = $4) '
+                     'AND ($5::text IS NULL OR name = $5)', tbl);
+    through timestamptz;
+BEGIN
+    EXECUTE q INTO through USING probe, to_ts, p_service, p_type, p_name;
+    IF through IS NULL AND probe > from_ts THEN
+        EXECUTE q INTO through USING from_ts, probe, p_service, p_type, p_name;
+    END IF;
+    RETURN least(greatest(coalesce(through, from_ts), from_ts), to_ts);
+END
+$$;
+
 -- Quantiles of metric_windows over [from_ts, to_ts), read from the coarsest rows that tile it: whole UTC
 -- days from metric_windows_1d, the whole hours around them from metric_windows_1h, the minutes of the
--- edges from metric_windows. A range shorter than an hour, or within one, reads minute rows only.
+-- edges from metric_windows; each rollup only as far as the job has written it (the rest from the finer
+-- rows). A range shorter than an hour, or within one, reads minute rows only.
 CREATE FUNCTION latency_quantiles(from_ts timestamptz, to_ts timestamptz, qs double precision[],
                                   p_service text DEFAULT NULL, p_type text DEFAULT 'request', p_name text DEFAULT NULL)
 RETURNS TABLE (service text, type text, name text, latency_count bigint, quantiles double precision[])
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    h0 timestamptz;  -- the first whole hour starts here
-    h1 timestamptz;  -- the last whole hour ends here
-    d0 timestamptz;  -- the same for whole days
-    d1 timestamptz;
-    bounds timestamptz[];
-    parts text[];
+    h0 timestamptz;  -- hourly rows from here (the first whole hour)
+    h1 timestamptz;  -- to here (the end of the last whole hour the hourly rows hold)
+    d0 timestamptz;  -- daily rows from here (the first whole day)
+    d1 timestamptz;  -- to here (the end of the last whole day before h1 the daily rows hold)
 BEGIN
     IF from_ts IS NULL OR to_ts IS NULL THEN
         RAISE EXCEPTION 'latency_quantiles: give the time range [from_ts, to_ts)';
@@ -138,26 +160,35 @@ BEGIN
         h0 := h0 + interval '1 hour';
     END IF;
     h1 := date_trunc('hour', to_ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
-    d0 := date_trunc('day', from_ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
-    IF d0 < from_ts THEN
+    IF h0 < h1 THEN
+        h1 := vigil_rolled_up_through('metric_windows_1h', h0, h1, p_service, p_type, p_name);
+    END IF;
+    IF h0 >= h1 THEN
+        h0 := to_ts;  -- no whole hour, or none rolled up: minute rows only
+        h1 := to_ts;
+    END IF;
+    d0 := date_trunc('day', h0 AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    IF d0 < h0 THEN
         d0 := d0 + interval '1 day';
     END IF;
-    d1 := date_trunc('day', to_ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
-    IF h0 >= h1 THEN
-        bounds := ARRAY[from_ts, to_ts];
-        parts := ARRAY[vigil_range_rows('metric_windows', 1)];
-    ELSIF d0 >= d1 THEN
-        bounds := ARRAY[from_ts, h0, h1, to_ts];
-        parts := ARRAY[vigil_range_rows('metric_windows', 1), vigil_range_rows('metric_windows_1h', 2),
-                       vigil_range_rows('metric_windows', 3)];
-    ELSE
-        bounds := ARRAY[from_ts, h0, d0, d1, h1, to_ts];
-        parts := ARRAY[vigil_range_rows('metric_windows', 1), vigil_range_rows('metric_windows_1h', 2),
-                       vigil_range_rows('metric_windows_1d', 3), vigil_range_rows('metric_windows_1h', 4),
-                       vigil_range_rows('metric_windows', 5)];
+    d1 := date_trunc('day', h1 AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    IF d0 < d1 THEN
+        d1 := vigil_rolled_up_through('metric_windows_1d', d0, d1, p_service, p_type, p_name);
     END IF;
-    RETURN QUERY SELECT * FROM vigil_quantiles_through_index('(' || array_to_string(parts, ' UNION ALL ') || ')',
-                                                             from_ts, to_ts, qs, p_service, p_type, p_name, bounds);
+    IF d0 >= d1 THEN
+        d0 := h0;  -- no whole day, or none rolled up: hourly rows between h0 and h1
+        d1 := h0;
+    END IF;
+    -- [from, h0) minutes, [h0, d0) hours, [d0, d1) days, [d1, h1) hours, [h1, to) minutes; empty ones skipped
+    RETURN QUERY SELECT * FROM vigil_quantiles_through_index(
+        '(' || coalesce(nullif(array_to_string(ARRAY[
+            CASE WHEN from_ts < h0 THEN vigil_range_rows('metric_windows', 1) END,
+            CASE WHEN h0 < d0 THEN vigil_range_rows('metric_windows_1h', 2) END,
+            CASE WHEN d0 < d1 THEN vigil_range_rows('metric_windows_1d', 3) END,
+            CASE WHEN d1 < h1 THEN vigil_range_rows('metric_windows_1h', 4) END,
+            CASE WHEN h1 < to_ts THEN vigil_range_rows('metric_windows', 5) END], ' UNION ALL '), ''),
+                             vigil_range_rows('metric_windows', 1)) || ')',  -- an empty range: no rows
+        from_ts, to_ts, qs, p_service, p_type, p_name, ARRAY[from_ts, h0, d0, d1, h1, to_ts]);
 END
 $$;
 

@@ -200,20 +200,19 @@ class LatencyQuantilesOfIT {
                         {"2026-04-01T00:00:00Z", "2026-04-05T00:00:00Z"},   // wider than the data
                         {"2026-04-02T05:00:00Z", "2026-04-02T05:00:00Z"},   // empty
                 };
-                for (String[] r : ranges) {
-                    String from = "'" + r[0] + "'";
-                    String to = "'" + r[1] + "'";
-                    Map<String, String> minuteRows = rows(st, """
-                            SELECT service || '/' || type || '/' || name, latency_count || ' ' || quantiles::text
-                            FROM latency_quantiles_of('metric_windows', %s, %s, %s, 'tiles', NULL, NULL)""".formatted(from, to, qs));
-                    Map<String, String> tiled = rows(st, """
-                            SELECT service || '/' || type || '/' || name, latency_count || ' ' || quantiles::text
-                            FROM latency_quantiles(%s, %s, %s, 'tiles', NULL, NULL)""".formatted(from, to, qs));
-                    assertThat(tiled).as("%s to %s", r[0], r[1]).isEqualTo(minuteRows);
-                    if (!r[0].equals(r[1])) {
-                        assertThat(tiled).as("%s to %s", r[0], r[1]).isNotEmpty();
-                    }
-                }
+                assertTiledEqualsMinuteRows(st, ranges, qs, "every rollup written");
+
+                // The job writes a period's row when event time passes its end: the last hours and a day not
+                // rolled up yet are read from the finer rows.
+                st.executeUpdate("DELETE FROM metric_windows_1h WHERE service = 'tiles' AND window_start >= '2026-04-02T22:00:00Z'");
+                st.executeUpdate("DELETE FROM metric_windows_1d WHERE service = 'tiles' AND window_start >= '2026-04-02T00:00:00Z'");
+                assertTiledEqualsMinuteRows(st, ranges, qs, "hours from 22:00 of the 2nd and days from the 2nd not rolled up");
+                c.rollback();
+                st.executeUpdate("DELETE FROM metric_windows_1d WHERE service = 'tiles' AND window_start = '2026-04-02T00:00:00Z'");
+                assertTiledEqualsMinuteRows(st, ranges, qs, "the 2nd not rolled up as a day");
+                st.executeUpdate("DELETE FROM metric_windows_1h WHERE service = 'tiles'");
+                assertTiledEqualsMinuteRows(st, ranges, qs, "no hourly rows");
+                c.rollback();
                 assertThat(rows(st, "SELECT service || '/' || name, quantiles::text FROM latency_quantiles("
                         + "'2026-04-01T21:00:00Z', '2026-04-03T21:00:00Z', ARRAY[0.95], 'tiles')"))
                         .as("type defaults to request").containsOnlyKeys("tiles/GET /a", "tiles/*");
@@ -228,6 +227,24 @@ class LatencyQuantilesOfIT {
                         FROM latency_quantiles('2026-04-01T23:00:00Z', '2026-04-03T01:00:00Z', %s, 'tiles')""".formatted(qs)))
                         .as("the whole day is read from its daily rows").isEqualTo(before);
                 c.rollback();
+            }
+        }
+    }
+
+    /** For every range, latency_quantiles answers exactly what the minute rows alone answer. */
+    private static void assertTiledEqualsMinuteRows(Statement st, String[][] ranges, String qs, String situation) throws SQLException {
+        for (String[] r : ranges) {
+            String from = "'" + r[0] + "'";
+            String to = "'" + r[1] + "'";
+            Map<String, String> minuteRows = rows(st, """
+                    SELECT service || '/' || type || '/' || name, latency_count || ' ' || quantiles::text
+                    FROM latency_quantiles_of('metric_windows', %s, %s, %s, 'tiles', NULL, NULL)""".formatted(from, to, qs));
+            Map<String, String> tiled = rows(st, """
+                    SELECT service || '/' || type || '/' || name, latency_count || ' ' || quantiles::text
+                    FROM latency_quantiles(%s, %s, %s, 'tiles', NULL, NULL)""".formatted(from, to, qs));
+            assertThat(tiled).as("%s to %s, %s", r[0], r[1], situation).isEqualTo(minuteRows);
+            if (!r[0].equals(r[1])) {
+                assertThat(tiled).as("%s to %s, %s", r[0], r[1], situation).isNotEmpty();
             }
         }
     }
