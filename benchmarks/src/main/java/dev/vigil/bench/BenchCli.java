@@ -90,17 +90,21 @@ public final class BenchCli implements Runnable {
             description = {
                 "The -javaagent on a real service: a JDK HTTP server doing one PostgreSQL query per request through "
                         + "a HikariCP pool, in its own JVM, loaded by wrk without and with the agent (sending to an "
-                        + "embedded broker), alternating for --rounds; requests/s, p50/p99 latency and the service "
-                        + "process's CPU per request. Every request the service served must be in Kafka. Needs wrk.",
+                        + "embedded broker): --jvms pairs of service JVMs, one without the agent and one with, both "
+                        + "warmed up, then --rounds runs of each, alternating (ABBA); requests/s, p50/p99 latency and the "
+                        + "service process's CPU per request. Every request the service served must be in Kafka. Needs wrk.",
                 "Ends with: agent-overhead rps_ratio=<with/without> p99_ratio=<with/without> cpu_per_request_ratio=<with/without> "
-                        + "best_rps_ratio=<r> best_p99_ratio=<p> best_cpu_per_request_ratio=<c> (medians of the rounds, then each side's best run)",
-                "Takes about 6 minutes with the defaults."
+                        + "best_rps_ratio=<r> best_p99_ratio=<p> best_cpu_per_request_ratio=<c> paired_rps_ratio=<r> "
+                        + "paired_p99_ratio=<p> paired_cpu_per_request_ratio=<c> paired_cpu_q1=<q> paired_cpu_q3=<q> pairs=<n> "
+                        + "(medians of all runs; each side's best run; the median of each round's with/without ratio, "
+                        + "and the quartiles of the CPU ratios)",
+                "Takes about 8 minutes with the defaults."
             })
     static final class Overhead implements Callable<Integer> {
-        @Option(names = "--seconds", paramLabel = "S", defaultValue = "20", description = "Each measured wrk run (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--seconds", paramLabel = "S", defaultValue = "10", description = "Each measured wrk run (default: ${DEFAULT-VALUE}).")
         int seconds;
 
-        @Option(names = "--warmup", paramLabel = "S", defaultValue = "30", description = "Untimed wrk run first; the agent's code (Kafka client, ByteBuddy) needs the JIT for tens of seconds on 2 cores (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", paramLabel = "S", defaultValue = "60", description = "Untimed wrk run of each service JVM first; the JIT needs a minute or more on 2 cores, the service with the agent longer (default: ${DEFAULT-VALUE}).")
         int warmup;
 
         @Option(names = "--connections", paramLabel = "N", defaultValue = "16", description = "wrk connections (default: ${DEFAULT-VALUE}).")
@@ -109,8 +113,13 @@ public final class BenchCli implements Runnable {
         @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "wrk threads (default: ${DEFAULT-VALUE}).")
         int threads;
 
-        @Option(names = "--rounds", paramLabel = "N", defaultValue = "3", description = "Pairs of runs, without then with (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "6", description = "Measured runs of each service per pair of JVMs, alternating (default: ${DEFAULT-VALUE}).")
         int rounds;
+
+        @Option(names = "--jvms", paramLabel = "N", defaultValue = "2",
+                description = "Pairs of service JVMs (one without the agent, one with), one pair after the other: the JIT "
+                        + "compiles each JVM its own way (default: ${DEFAULT-VALUE}).")
+        int jvms;
 
         @Option(names = "--service-cpu", paramLabel = "N", defaultValue = "-1",
                 description = "Run the service alone on CPU N (taskset) and wrk, PostgreSQL and the broker on the others, so the "
@@ -120,7 +129,7 @@ public final class BenchCli implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            OverheadBench.run(new OverheadBench.Settings(seconds, warmup, connections, threads, rounds, serviceCpu), System.out);
+            OverheadBench.run(new OverheadBench.Settings(seconds, warmup, connections, threads, rounds, serviceCpu, jvms), System.out);
             return 0;
         }
     }

@@ -51,18 +51,26 @@ public final class OverheadBench {
 
     /**
      * @param seconds    of each measured wrk run; {@code connections} and {@code threads} are wrk's
+     * @param rounds     measured runs of each service per JVM pair, alternating
      * @param serviceCpu the CPU the service runs on alone (taskset), everything else (wrk, PostgreSQL, the
      *                   broker) on the others; -1: no pinning
+     * @param jvms       pairs of service JVMs (one without the agent, one with), one after the other
      */
-    public record Settings(int seconds, int warmupSeconds, int connections, int threads, int rounds, int serviceCpu) {
+    public record Settings(int seconds, int warmupSeconds, int connections, int threads, int rounds, int serviceCpu,
+                           int jvms) {
         public Settings(int seconds, int warmupSeconds, int connections, int threads, int rounds) {
-            this(seconds, warmupSeconds, connections, threads, rounds, -1);
+            this(seconds, warmupSeconds, connections, threads, rounds, -1, 1);
+        }
+
+        public Settings {
+            if (seconds < 1 || warmupSeconds < 0 || connections < 1 || threads < 1 || rounds < 1 || jvms < 1) {
+                throw new IllegalArgumentException("--seconds, --connections, --threads, --rounds and --jvms must be >= 1, --warmup >= 0");
+            }
         }
     }
 
     /** One wrk run against one service JVM. */
-    record Measure(boolean agent, double rps, double p50Ms, double p99Ms, long requests, double cpuMicrosPerRequest,
-                   long served, long recorded) {
+    record Measure(boolean agent, double rps, double p50Ms, double p99Ms, long requests, double cpuMicrosPerRequest) {
     }
 
     private OverheadBench() {
@@ -81,120 +89,179 @@ public final class OverheadBench {
                 st.execute("CREATE TABLE bench_items (id int PRIMARY KEY, name text NOT NULL)");
                 st.execute("INSERT INTO bench_items SELECT i, 'item ' || i FROM generate_series(1, 1000) i");
             }
-            out.printf("agent jar: %s%nwrk: %d threads, %d connections, %d s per run after %d s warm-up, %d rounds%n",
-                    agentJar, s.threads(), s.connections(), s.seconds(), s.warmupSeconds(), s.rounds());
+            out.printf("agent jar: %s%nwrk: %d threads, %d connections; %d pair(s) of service JVMs, each warmed up %d s, "
+                            + "then %d runs of %d s each, alternating%n",
+                    agentJar, s.threads(), s.connections(), s.jvms(), s.warmupSeconds(), s.rounds(), s.seconds());
             if (s.serviceCpu() >= 0) {
                 out.printf("the service alone on CPU %d; wrk, PostgreSQL and the broker on CPUs %s%n", s.serviceCpu(), otherCpus(s));
             }
             List<Measure> without = new ArrayList<>();
             List<Measure> with = new ArrayList<>();
-            for (int round = 1; round <= s.rounds(); round++) {
-                for (boolean agent : new boolean[] {false, true}) {
-                    String service = "overhead-" + round;
-                    String extra = System.getenv("VIGIL_OVERHEAD_AGENT_ARGS"); // e.g. linger.ms=100 to compare settings
-                    Measure m = measure(s, db, agent ? agentJar + "=service=" + service + ",bootstrap.servers="
-                            + stack.kafkaBootstrapServers() + ",topic=" + TOPIC
-                            + (extra == null || extra.isBlank() ? "" : "," + extra.trim()) : null);
-                    if (agent) {
-                        m = new Measure(true, m.rps, m.p50Ms, m.p99Ms, m.requests, m.cpuMicrosPerRequest, m.served,
-                                recordedRequests(stack.kafkaBootstrapServers(), service));
+            List<double[]> paired = new ArrayList<>(); // per round: with/without of rps, p99, CPU per request
+            boolean complete = true;
+            for (int pair = 1; pair <= s.jvms(); pair++) {
+                String name = "overhead-" + pair;
+                String extra = System.getenv("VIGIL_OVERHEAD_AGENT_ARGS"); // e.g. linger.ms=100 to compare settings
+                String agentArgs = agentJar + "=service=" + name + ",bootstrap.servers=" + stack.kafkaBootstrapServers()
+                        + ",topic=" + TOPIC + (extra == null || extra.isBlank() ? "" : "," + extra.trim());
+                long served;
+                try (Service plain = Service.start(s, db, null); Service agent = Service.start(s, db, agentArgs)) {
+                    wrk(s, s.warmupSeconds(), plain.url);
+                    wrk(s, s.warmupSeconds(), agent.url);
+                    for (int round = 1; round <= s.rounds(); round++) {
+                        // ABBA: a VM that speeds up or slows down during a round favours neither side
+                        Service first = round % 2 == 1 ? plain : agent;
+                        Service second = first == plain ? agent : plain;
+                        Measure a = first.measure(s);
+                        Measure b = second.measure(s);
+                        Measure w = a.agent() ? a : b;
+                        Measure wo = a.agent() ? b : a;
+                        with.add(w);
+                        without.add(wo);
+                        paired.add(new double[] {w.rps() / wo.rps(), w.p99Ms() / wo.p99Ms(),
+                                w.cpuMicrosPerRequest() / wo.cpuMicrosPerRequest()});
+                        for (Measure m : List.of(wo, w)) {
+                            out.printf(Locale.ROOT, "jvms %d round %d %-13s rps=%.0f p50_ms=%.3f p99_ms=%.3f cpu_us_per_request=%.1f%n",
+                                    pair, round, m.agent() ? "with agent" : "without agent", m.rps(), m.p50Ms(), m.p99Ms(),
+                                    m.cpuMicrosPerRequest());
+                        }
                     }
-                    (agent ? with : without).add(m);
-                    out.printf(Locale.ROOT, "round %d %-13s rps=%.0f p50_ms=%.3f p99_ms=%.3f cpu_us_per_request=%.1f "
-                                    + "served=%d%s%n", round, agent ? "with agent" : "without agent", m.rps, m.p50Ms,
-                            m.p99Ms, m.cpuMicrosPerRequest, m.served, agent ? " recorded=" + m.recorded : "");
+                    plain.stop();
+                    served = agent.stop();
                 }
+                long recorded = recordedRequests(stack.kafkaBootstrapServers(), name);
+                out.printf("jvms %d: the service with the agent served %d requests, the agent recorded %d%n", pair, served, recorded);
+                complete &= recorded == served;
             }
-            double rps = median(with, Measure::rps) / median(without, Measure::rps);
-            double p99 = median(with, Measure::p99Ms) / median(without, Measure::p99Ms);
-            double cpu = median(with, Measure::cpuMicrosPerRequest) / median(without, Measure::cpuMicrosPerRequest);
-            boolean complete = with.stream().allMatch(m -> m.recorded == m.served);
             out.printf(Locale.ROOT, "medians: without agent rps=%.0f p99_ms=%.3f cpu_us_per_request=%.1f; with agent "
                             + "rps=%.0f p99_ms=%.3f cpu_us_per_request=%.1f; every served request recorded: %s%n",
                     median(without, Measure::rps), median(without, Measure::p99Ms), median(without, Measure::cpuMicrosPerRequest),
                     median(with, Measure::rps), median(with, Measure::p99Ms), median(with, Measure::cpuMicrosPerRequest),
                     complete ? "yes" : "NO");
+            double rps = median(with, Measure::rps) / median(without, Measure::rps);
+            double p99 = median(with, Measure::p99Ms) / median(without, Measure::p99Ms);
+            double cpu = median(with, Measure::cpuMicrosPerRequest) / median(without, Measure::cpuMicrosPerRequest);
             // Interference on a shared VM only ever slows a run down, so each side's best run is a second,
             // steadier estimate next to the medians: the best with the agent against the best without.
             double bestRps = best(with, Measure::rps, true) / best(without, Measure::rps, true);
             double bestP99 = best(with, Measure::p99Ms, false) / best(without, Measure::p99Ms, false);
             double bestCpu = best(with, Measure::cpuMicrosPerRequest, false) / best(without, Measure::cpuMicrosPerRequest, false);
+            // A third: each round's runs happen back to back on the same pair of warm JVMs, so their ratio
+            // leaves out what changed between rounds; the median of those ratios, and their quartiles.
+            double[] cpuRatios = paired.stream().mapToDouble(r -> r[2]).sorted().toArray();
             out.printf(Locale.ROOT, "agent-overhead rps_ratio=%.3f p99_ratio=%.3f cpu_per_request_ratio=%.3f "
-                    + "best_rps_ratio=%.3f best_p99_ratio=%.3f best_cpu_per_request_ratio=%.3f%n", rps, p99, cpu, bestRps, bestP99, bestCpu);
+                            + "best_rps_ratio=%.3f best_p99_ratio=%.3f best_cpu_per_request_ratio=%.3f "
+                            + "paired_rps_ratio=%.3f paired_p99_ratio=%.3f paired_cpu_per_request_ratio=%.3f "
+                            + "paired_cpu_q1=%.3f paired_cpu_q3=%.3f pairs=%d%n",
+                    rps, p99, cpu, bestRps, bestP99, bestCpu,
+                    medianOf(paired.stream().mapToDouble(r -> r[0]).sorted().toArray()),
+                    medianOf(paired.stream().mapToDouble(r -> r[1]).sorted().toArray()),
+                    medianOf(cpuRatios), quantileOf(cpuRatios, 0.25), quantileOf(cpuRatios, 0.75), paired.size());
             if (!complete) {
                 throw new IllegalStateException("the agent recorded fewer requests than the service served");
             }
         }
     }
 
-    private static Measure measure(Settings s, String db, String javaagent) throws Exception {
-        List<String> command = new ArrayList<>();
-        if (s.serviceCpu() >= 0) {
-            command.addAll(List.of("taskset", "-c", Integer.toString(s.serviceCpu())));
+    /** One service JVM, with or without the agent, alive across several measured runs. */
+    private static final class Service implements AutoCloseable {
+        final Process process;
+        final BufferedReader out;
+        final String url;
+        final Path err;
+        final boolean agent;
+
+        private Service(Process process, BufferedReader out, String url, Path err, boolean agent) {
+            this.process = process;
+            this.out = out;
+            this.url = url;
+            this.err = err;
+            this.agent = agent;
         }
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        if (javaagent != null) {
-            command.add("-javaagent:" + javaagent);
-        }
-        String extra = System.getenv("VIGIL_OVERHEAD_SERVICE_OPTS"); // e.g. a profiler's options
-        if (extra != null && !extra.isBlank()) {
-            command.addAll(Arrays.asList(extra.trim().split("\\s+")));
-        }
-        // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs: 40 ms a request.
-        command.addAll(List.of("-Xmx512m", "-Dsun.net.httpserver.nodelay=true", "-cp", serviceClassPath(), OverheadService.class.getName(), db));
-        Path err = Files.createTempFile("overhead-service", ".err");
-        Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        Matcher ready = null;
-        List<String> before = new ArrayList<>(); // a profiler given in VIGIL_OVERHEAD_SERVICE_OPTS may print first
-        while (ready == null && (line = out.readLine()) != null) {
-            Matcher m = READY.matcher(line);
-            if (m.matches()) {
-                ready = m;
-            } else {
-                before.add(line);
+
+        static Service start(Settings s, String db, String javaagent) throws IOException {
+            List<String> command = new ArrayList<>();
+            if (s.serviceCpu() >= 0) {
+                command.addAll(List.of("taskset", "-c", Integer.toString(s.serviceCpu())));
             }
-        }
-        if (ready == null) {
-            p.destroyForcibly();
-            throw new IllegalStateException("the service did not start: " + before + "\n" + Files.readString(err));
-        }
-        String url = "http://127.0.0.1:" + ready.group(1) + "/items/42";
-        wrk(s, s.warmupSeconds(), url);
-        long cpuBefore = cpuNanos(p);
-        String report = wrk(s, s.seconds(), url);
-        long cpuAfter = cpuNanos(p);
-        p.getOutputStream().close();
-        long served = -1;
-        while ((line = out.readLine()) != null) {
-            Matcher m = SERVED.matcher(line);
-            if (m.matches()) {
-                served = Long.parseLong(m.group(1));
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            if (javaagent != null) {
+                command.add("-javaagent:" + javaagent);
             }
-        }
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-        }
-        Files.delete(err);
-        long requests = Long.parseLong(find(REQUESTS, report, 1));
-        double p50 = 0;
-        double p99 = 0;
-        Matcher m = PERCENTILE.matcher(report);
-        while (m.find()) {
-            double ms = Double.parseDouble(m.group(2)) * switch (m.group(3)) {
-                case "us" -> 0.001;
-                case "s" -> 1000.0;
-                default -> 1.0;
-            };
-            if (m.group(1).equals("50")) {
-                p50 = ms;
-            } else {
-                p99 = ms;
+            String extra = System.getenv("VIGIL_OVERHEAD_SERVICE_OPTS"); // e.g. a profiler's options
+            if (extra != null && !extra.isBlank()) {
+                command.addAll(Arrays.asList(extra.trim().split("\\s+")));
             }
+            // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs: 40 ms a request.
+            command.addAll(List.of("-Xmx512m", "-Dsun.net.httpserver.nodelay=true", "-cp", serviceClassPath(),
+                    OverheadService.class.getName(), db));
+            Path err = Files.createTempFile("overhead-service", ".err");
+            Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            Matcher ready = null;
+            List<String> before = new ArrayList<>(); // a profiler given in VIGIL_OVERHEAD_SERVICE_OPTS may print first
+            while (ready == null && (line = out.readLine()) != null) {
+                Matcher m = READY.matcher(line);
+                if (m.matches()) {
+                    ready = m;
+                } else {
+                    before.add(line);
+                }
+            }
+            if (ready == null) {
+                p.destroyForcibly();
+                throw new IllegalStateException("the service did not start: " + before + "\n" + Files.readString(err));
+            }
+            return new Service(p, out, "http://127.0.0.1:" + ready.group(1) + "/items/42", err, javaagent != null);
         }
-        return new Measure(javaagent != null, Double.parseDouble(find(RPS, report, 1)), p50, p99, requests,
-                (cpuAfter - cpuBefore) / 1000.0 / requests, served, -1);
+
+        Measure measure(Settings s) throws IOException, InterruptedException {
+            long cpuBefore = cpuNanos(process);
+            String report = wrk(s, s.seconds(), url);
+            long cpuAfter = cpuNanos(process);
+            long requests = Long.parseLong(find(REQUESTS, report, 1));
+            double p50 = 0;
+            double p99 = 0;
+            Matcher m = PERCENTILE.matcher(report);
+            while (m.find()) {
+                double ms = Double.parseDouble(m.group(2)) * switch (m.group(3)) {
+                    case "us" -> 0.001;
+                    case "s" -> 1000.0;
+                    default -> 1.0;
+                };
+                if (m.group(1).equals("50")) {
+                    p50 = ms;
+                } else {
+                    p99 = ms;
+                }
+            }
+            return new Measure(agent, Double.parseDouble(find(RPS, report, 1)), p50, p99, requests,
+                    (cpuAfter - cpuBefore) / 1000.0 / requests);
+        }
+
+        /** Stops the service; the requests it served over its whole life (warm-up included). */
+        long stop() throws IOException, InterruptedException {
+            process.getOutputStream().close();
+            long served = -1;
+            String line;
+            while ((line = out.readLine()) != null) {
+                Matcher m = SERVED.matcher(line);
+                if (m.matches()) {
+                    served = Long.parseLong(m.group(1));
+                }
+            }
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+            return served;
+        }
+
+        @Override
+        public void close() throws IOException {
+            process.destroyForcibly();
+            Files.deleteIfExists(err);
+        }
     }
 
     private static String wrk(Settings s, int seconds, String url) throws IOException, InterruptedException {
@@ -305,7 +372,18 @@ public final class OverheadBench {
     }
 
     private static double median(List<Measure> ms, java.util.function.ToDoubleFunction<Measure> f) {
-        double[] v = ms.stream().mapToDouble(f).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return medianOf(ms.stream().mapToDouble(f).sorted().toArray());
+    }
+
+    private static double medianOf(double[] sorted) {
+        return quantileOf(sorted, 0.5);
+    }
+
+    /** Linear interpolation between the closest ranks of an ascending array. */
+    private static double quantileOf(double[] sorted, double q) {
+        double at = q * (sorted.length - 1);
+        int lo = (int) Math.floor(at);
+        int hi = Math.min(lo + 1, sorted.length - 1);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
     }
 }
