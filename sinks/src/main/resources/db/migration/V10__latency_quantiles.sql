@@ -12,7 +12,7 @@
 -- Both functions run one query (vigil_quantiles_through_index) over a source: one table, or for
 -- latency_quantiles() the union of the three tables' ranges. Its first pass now reads each row's index
 -- with one unnest instead of a subscript per element: p95 of one series over 30 days of hourly rows
--- 55 -> 47 ms, over a day of minute rows 24.5 -> 19.5 ms (docs/performance.md).
+-- 55-58 -> 47-49 ms (docs/performance.md).
 
 -- The rows of [bounds[k], bounds[k + 1]) of a table, for the source of vigil_quantiles_through_index.
 CREATE FUNCTION vigil_range_rows(tbl text, k int) RETURNS text
@@ -26,7 +26,8 @@ $$;
 -- instants $7), in two passes: the first adds up the index (a few numbers a row) per series and group,
 -- which names the group holding each quantile's rank and the rank within it; the second merges only
 -- those groups' buckets. NULL p_service, p_type or p_name: every one. Series whose rows hold no
--- durations are not returned.
+-- durations are not returned. Internal: the public forms are latency_quantiles_of and latency_quantiles
+-- (it runs its source text with the caller's rights, like any query the caller could write).
 CREATE FUNCTION vigil_quantiles_through_index(source text, from_ts timestamptz, to_ts timestamptz,
                                               qs double precision[], p_service text, p_type text, p_name text,
                                               bounds timestamptz[] DEFAULT NULL)
