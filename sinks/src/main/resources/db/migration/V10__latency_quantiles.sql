@@ -139,6 +139,13 @@ BEGIN
 END
 $$;
 
+-- The first UTC hour or day (unit) that starts at or after ts.
+CREATE FUNCTION vigil_utc_ceil(unit text, ts timestamptz) RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN t < ts THEN t + ('1 ' || unit)::interval ELSE t END
+    FROM (SELECT date_trunc(unit, ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS t) truncated
+$$;
+
 -- Quantiles of metric_windows over [from_ts, to_ts), read from the coarsest rows that tile it: whole UTC
 -- days from metric_windows_1d, the whole hours around them from metric_windows_1h, the minutes of the
 -- edges from metric_windows; each rollup only as far as the job has written it (the rest from the finer
@@ -156,10 +163,7 @@ BEGIN
     IF from_ts IS NULL OR to_ts IS NULL THEN
         RAISE EXCEPTION 'latency_quantiles: give the time range [from_ts, to_ts)';
     END IF;
-    h0 := date_trunc('hour', from_ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
-    IF h0 < from_ts THEN
-        h0 := h0 + interval '1 hour';
-    END IF;
+    h0 := vigil_utc_ceil('hour', from_ts);
     h1 := date_trunc('hour', to_ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
     IF h0 < h1 THEN
         h1 := vigil_rolled_up_through('metric_windows_1h', h0, h1, p_service, p_type, p_name);
@@ -168,10 +172,7 @@ BEGIN
         h0 := to_ts;  -- no whole hour, or none rolled up: minute rows only
         h1 := to_ts;
     END IF;
-    d0 := date_trunc('day', h0 AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
-    IF d0 < h0 THEN
-        d0 := d0 + interval '1 day';
-    END IF;
+    d0 := vigil_utc_ceil('day', h0);
     d1 := date_trunc('day', h1 AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
     IF d0 < d1 THEN
         d1 := vigil_rolled_up_through('metric_windows_1d', d0, d1, p_service, p_type, p_name);
