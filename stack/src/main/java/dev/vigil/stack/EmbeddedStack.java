@@ -120,17 +120,10 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     private void awaitStopped() {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                stopped.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the caller gave up waiting; the first caller still stops them
         }
     }
 

@@ -97,7 +97,6 @@ public final class OverheadBench {
             }
             List<Measure> without = new ArrayList<>();
             List<Measure> with = new ArrayList<>();
-            List<double[]> paired = new ArrayList<>(); // per round: with/without of rps, p99, CPU per request
             boolean complete = true;
             for (int pair = 1; pair <= s.jvms(); pair++) {
                 String name = "overhead-" + pair;
@@ -116,10 +115,8 @@ public final class OverheadBench {
                         Measure b = second.measure(s);
                         Measure w = a.agent() ? a : b;
                         Measure wo = a.agent() ? b : a;
-                        with.add(w);
+                        with.add(w); // with.get(i) and without.get(i) are one round's runs
                         without.add(wo);
-                        paired.add(new double[] {w.rps() / wo.rps(), w.p99Ms() / wo.p99Ms(),
-                                w.cpuMicrosPerRequest() / wo.cpuMicrosPerRequest()});
                         for (Measure m : List.of(wo, w)) {
                             out.printf(Locale.ROOT, "jvms %d round %d %-13s rps=%.0f p50_ms=%.3f p99_ms=%.3f cpu_us_per_request=%.1f%n",
                                     pair, round, m.agent() ? "with agent" : "without agent", m.rps(), m.p50Ms(), m.p99Ms(),
@@ -148,15 +145,14 @@ public final class OverheadBench {
             double bestCpu = best(with, Measure::cpuMicrosPerRequest, false) / best(without, Measure::cpuMicrosPerRequest, false);
             // A third: each round's runs happen back to back on the same pair of warm JVMs, so their ratio
             // leaves out what changed between rounds; the median of those ratios, and their quartiles.
-            double[] cpuRatios = paired.stream().mapToDouble(r -> r[2]).sorted().toArray();
+            double[] cpuRatios = roundRatios(with, without, Measure::cpuMicrosPerRequest);
             out.printf(Locale.ROOT, "agent-overhead rps_ratio=%.3f p99_ratio=%.3f cpu_per_request_ratio=%.3f "
                             + "best_rps_ratio=%.3f best_p99_ratio=%.3f best_cpu_per_request_ratio=%.3f "
                             + "paired_rps_ratio=%.3f paired_p99_ratio=%.3f paired_cpu_per_request_ratio=%.3f "
                             + "paired_cpu_q1=%.3f paired_cpu_q3=%.3f pairs=%d%n",
                     rps, p99, cpu, bestRps, bestP99, bestCpu,
-                    medianOf(paired.stream().mapToDouble(r -> r[0]).sorted().toArray()),
-                    medianOf(paired.stream().mapToDouble(r -> r[1]).sorted().toArray()),
-                    medianOf(cpuRatios), quantileOf(cpuRatios, 0.25), quantileOf(cpuRatios, 0.75), paired.size());
+                    medianOf(roundRatios(with, without, Measure::rps)), medianOf(roundRatios(with, without, Measure::p99Ms)),
+                    medianOf(cpuRatios), quantileOf(cpuRatios, 0.25), quantileOf(cpuRatios, 0.75), cpuRatios.length);
             if (!complete) {
                 throw new IllegalStateException("the agent recorded fewer requests than the service served");
             }
@@ -373,6 +369,12 @@ public final class OverheadBench {
 
     private static double median(List<Measure> ms, java.util.function.ToDoubleFunction<Measure> f) {
         return medianOf(ms.stream().mapToDouble(f).sorted().toArray());
+    }
+
+    /** Each round's with/without ratio of {@code f}, ascending. */
+    private static double[] roundRatios(List<Measure> with, List<Measure> without, java.util.function.ToDoubleFunction<Measure> f) {
+        return java.util.stream.IntStream.range(0, with.size())
+                .mapToDouble(i -> f.applyAsDouble(with.get(i)) / f.applyAsDouble(without.get(i))).sorted().toArray();
     }
 
     private static double medianOf(double[] sorted) {
