@@ -26,7 +26,12 @@ public final class AlertEvaluator extends KeyedProcessFunction<String, RuleInput
     private final SlaRules rules;
     private transient Map<String, SlaRule> byName;
     private transient ValueState<AlertState> state;
-    private transient ValueState<RuleInput> lastInput;
+    /**
+     * Written by earlier versions (every window's row, never read since silence rules took over what it
+     * was for) and still in their savepoints: it is only cleared, key by key, as series are forgotten,
+     * so state restored from them does not stay forever.
+     */
+    private transient ValueState<RuleInput> formerLastWindow;
     private transient Counter transitions;
 
     public AlertEvaluator(SlaRules rules) {
@@ -38,7 +43,7 @@ public final class AlertEvaluator extends KeyedProcessFunction<String, RuleInput
         byName = new HashMap<>();
         rules.rules().forEach(r -> byName.put(r.name(), r));
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("alert-state", TypeInformation.of(AlertState.class)));
-        lastInput = getRuntimeContext().getState(new ValueStateDescriptor<>("last-window", TypeInformation.of(RuleInput.class)));
+        formerLastWindow = getRuntimeContext().getState(new ValueStateDescriptor<>("last-window", TypeInformation.of(RuleInput.class)));
         transitions = getRuntimeContext().getMetricGroup().counter("alertTransitions");
     }
 
@@ -64,7 +69,6 @@ public final class AlertEvaluator extends KeyedProcessFunction<String, RuleInput
             s.quietTimer = s.quietAt;
         }
         state.update(s);
-        lastInput.update(input);
     }
 
     @Override
@@ -83,6 +87,6 @@ public final class AlertEvaluator extends KeyedProcessFunction<String, RuleInput
             return;
         }
         state.clear();
-        lastInput.clear();
+        formerLastWindow.clear();
     }
 }

@@ -2,7 +2,11 @@ package dev.vigil.alerting;
 
 import dev.vigil.model.AlertEvent;
 import dev.vigil.model.MetricWindow;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -89,10 +93,36 @@ class AlertEvaluatorTest {
         assertThat(harness.numKeyedStateEntries()).isZero();
     }
 
+    @Test
+    void aSeriesHoldsOneStateEntryPerRuleNotItsLastRow() throws Exception {
+        send(0, 100);
+        send(W, 100);
+        assertThat(harness.numKeyedStateEntries()).as("the alert state alone").isEqualTo(1);
+    }
+
+    @Test
+    void theLastRowsEarlierVersionsKeptAreClearedWhenTheirSeriesIsForgotten() throws Exception {
+        send(0, 100);
+        // What a savepoint of an earlier version restores: its every (rule, series) also held its last row.
+        RuleInput last = input(0, 100);
+        harness.getOperator().getKeyedStateBackend().setCurrentKey(last.key());
+        harness.getOperator().getKeyedStateBackend().getPartitionedState(VoidNamespace.INSTANCE,
+                VoidNamespaceSerializer.INSTANCE,
+                new ValueStateDescriptor<>("last-window", TypeInformation.of(RuleInput.class))).update(last);
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+
+        harness.processWatermark(new Watermark(W + AlertEvaluator.QUIET_WINDOWS * W));
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
     private void send(long windowStart, double p95) throws Exception {
+        harness.processElement(new StreamRecord<>(input(windowStart, p95), windowStart + W - 1));
+    }
+
+    private static RuleInput input(long windowStart, double p95) {
         MetricWindow w = new MetricWindow("request", "api", "GET /x", windowStart, windowStart + W, 100, 0, null, null,
                 1, 1, 1, 1, p95, p95, p95, p95, null);
-        harness.processElement(new StreamRecord<>(new RuleInput("p95", w), windowStart + W - 1));
+        return new RuleInput("p95", w);
     }
 
     private List<String> events() {
