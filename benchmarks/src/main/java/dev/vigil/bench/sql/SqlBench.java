@@ -14,7 +14,6 @@ import dev.vigil.stack.EmbeddedStack;
 import org.postgresql.PGConnection;
 
 import java.io.PrintStream;
-import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -297,7 +296,7 @@ public final class SqlBench {
     /** COPY into the table each row's length names, 20,000 rows at a time. */
     private static final class Copier {
         private final Connection c;
-        private final Map<String, StringBuilder> text = new HashMap<>();
+        private final Map<String, MetricWindowsCopyFormat> batches = new HashMap<>();
         private final Map<String, Integer> pending = new HashMap<>();
         private long written;
 
@@ -307,22 +306,28 @@ public final class SqlBench {
 
         void add(MetricWindow row) throws Exception {
             String table = WindowTable.of(row).table();
-            MetricWindowsCopyFormat.append(text.computeIfAbsent(table, t -> new StringBuilder(1 << 20)), row);
+            MetricWindowsCopyFormat batch = batches.computeIfAbsent(table, t -> new MetricWindowsCopyFormat());
+            if (pending.getOrDefault(table, 0) == 0) {
+                batch.start();
+            }
+            batch.append(row);
             if (pending.merge(table, 1, Integer::sum) >= 20_000) {
                 copy(table);
             }
         }
 
         private void copy(String table) throws Exception {
-            StringBuilder b = text.get(table);
-            written += c.unwrap(PGConnection.class).getCopyAPI().copyIn(
-                    "COPY " + table + " (" + MetricWindowsCopyFormat.COLUMNS + ") FROM STDIN", new StringReader(b.toString()));
-            b.setLength(0);
+            if (pending.getOrDefault(table, 0) == 0) {
+                return;
+            }
+            MetricWindowsCopyFormat batch = batches.get(table);
+            batch.finish();
+            written += c.unwrap(PGConnection.class).getCopyAPI().copyIn(MetricWindowsCopyFormat.copyInto(table), batch.stream());
             pending.put(table, 0);
         }
 
         long finish() throws Exception {
-            for (String table : new ArrayList<>(text.keySet())) {
+            for (String table : new ArrayList<>(batches.keySet())) {
                 copy(table);
             }
             return written;

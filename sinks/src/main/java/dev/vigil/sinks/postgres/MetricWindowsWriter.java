@@ -5,11 +5,11 @@ import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.metrics.Counter;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,11 +27,20 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Buffers rows, newest version per primary key, and writes a batch as one {@code COPY} into a temporary
- * staging table plus one {@code INSERT … SELECT … ON CONFLICT DO UPDATE} per table the batch touches
- * ({@link WindowTable}: minute rows, hourly and daily rollups): far less work for PostgreSQL than one
- * upsert statement per row. Keeping only the newest version of a key also means a window and its late
- * re-fire in one batch are one row, which a multi-row upsert requires.
+ * Buffers rows, newest version per primary key, and writes a batch in one transaction: rows of windows
+ * it has not met in the table yet with one binary {@code COPY} straight into their table, the others
+ * with one {@code COPY} into a temporary staging table plus one {@code INSERT … SELECT … ON CONFLICT DO
+ * UPDATE} per table ({@link WindowTable}: minute rows, hourly and daily rollups). Either is far less work
+ * for PostgreSQL than one statement per row, and the plain {@code COPY} about half the upsert's (a
+ * window's first row is by far the most common; docs/performance.md). Keeping only the newest version
+ * of a key also means a window and its late re-fire in one batch are one row, which a multi-row upsert
+ * requires.
+ *
+ * <p>Which rows are new is learnt, not assumed: per table, windows after {@code upsertThrough} are
+ * copied straight in. A {@code COPY} that meets an existing row (a late re-fire of an earlier batch's
+ * window, a rollup row written again, a replay after a restart) fails as a whole; the batch is rolled
+ * back, every window up to the newest in that {@code COPY} goes through the upsert from then on, and
+ * the batch is written again at once. So each window costs at most one such retry per writer.
  *
  * <p>Partitions: before a batch, every partition its rows need is created unless this writer has seen
  * it already, so a row of any event time (a replay of last year included) finds one. Once an hour the
@@ -46,6 +56,7 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
 
     private static final String STAGE = "metric_windows_stage";
     private static final long AHEAD_EVERY_MS = 3_600_000L;
+    private static final String UNIQUE_VIOLATION = "23505";
     private static final String UPSERT = "INSERT INTO %s (" + MetricWindowsCopyFormat.COLUMNS + ", updated_at) "
             + "SELECT " + MetricWindowsCopyFormat.COLUMNS + ", now() FROM " + STAGE + " WHERE %s "
             + "ON CONFLICT (type, service, name, window_start, window_end) DO UPDATE SET "
@@ -68,10 +79,16 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
 
     /** Primary key → newest row; insertion order kept so a batch is written in arrival order. */
     private final Map<String, MetricWindow> pending = new LinkedHashMap<>();
-    private final StringBuilder copyText = new StringBuilder(1 << 16);
+    /** The batch's rows for the staging table, and the tables they go to. */
+    private final MetricWindowsCopyFormat staged = new MetricWindowsCopyFormat();
+    private final EnumSet<WindowTable> stagedTables = EnumSet.noneOf(WindowTable.class);
+    /** The batch's rows copied straight into each table, and the newest window among them. */
+    private final EnumMap<WindowTable, MetricWindowsCopyFormat> direct = new EnumMap<>(WindowTable.class);
+    private final EnumMap<WindowTable, Long> newestDirect = new EnumMap<>(WindowTable.class);
+    /** Per table, the newest window start known to have rows there already: up to it, rows are upserted. */
+    private final EnumMap<WindowTable, Long> upsertThrough = new EnumMap<>(WindowTable.class);
     /** Partitions this writer knows exist: (table, first day of the partition). */
     private final Set<Map.Entry<WindowTable, LocalDate>> partitions = new HashSet<>();
-    private final EnumSet<WindowTable> tablesInBatch = EnumSet.noneOf(WindowTable.class);
     /** When the partitions ahead (and the retention) are due again; at once for a new writer. */
     private long upkeepDueAt = Long.MIN_VALUE;
     private Connection connection;
@@ -109,25 +126,26 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
         if (pending.isEmpty()) {
             return;
         }
-        copyText.setLength(0);
-        tablesInBatch.clear();
-        for (MetricWindow row : pending.values()) {
-            MetricWindowsCopyFormat.append(copyText, row);
-            tablesInBatch.add(WindowTable.of(row));
-        }
+        encodeBatch();
         for (int attempt = 0; ; attempt++) {
             try {
                 writeBatch();
                 break;
+            } catch (RowsExist e) {
+                // Not a failure: these windows have rows, so they take the upsert, now and from now on.
+                upsertThrough.merge(e.table, newestDirect.get(e.table), Math::max);
+                LOG.debug("{} already holds rows of windows up to {}; upserting those", e.table, newestDirect.get(e.table));
+                encodeBatch();
+                attempt--;
             } catch (SQLException e) {
                 closeQuietly();
                 partitions.clear(); // retention may have dropped one this writer knew: check them all again
                 if (attempt >= maxRetries) {
-                    throw new IOException("writing " + pending.size() + " rows to " + tablesInBatch + " failed after "
+                    throw new IOException("writing " + pending.size() + " rows to " + tables() + " failed after "
                             + (maxRetries + 1) + " attempts", e);
                 }
                 LOG.warn("Writing {} rows to {} failed ({}); retrying on a new connection", pending.size(),
-                        tablesInBatch, e.getMessage());
+                        tables(), e.getMessage());
                 sleep(Math.min(5_000, 200L << attempt));
             }
         }
@@ -135,21 +153,66 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
         pending.clear();
     }
 
+    /** Encodes the pending rows: windows after a table's {@code upsertThrough} to copy straight in, the rest to stage. */
+    private void encodeBatch() {
+        staged.start();
+        stagedTables.clear();
+        newestDirect.clear();
+        for (MetricWindow row : pending.values()) {
+            WindowTable table = WindowTable.of(row);
+            if (row.windowStart() > upsertThrough.getOrDefault(table, Long.MIN_VALUE)) {
+                MetricWindowsCopyFormat rows = direct.computeIfAbsent(table, t -> new MetricWindowsCopyFormat());
+                if (!newestDirect.containsKey(table)) {
+                    rows.start();
+                }
+                rows.append(row);
+                newestDirect.merge(table, row.windowStart(), Math::max);
+            } else {
+                staged.append(row);
+                stagedTables.add(table);
+            }
+        }
+        staged.finish();
+        for (WindowTable table : newestDirect.keySet()) {
+            direct.get(table).finish();
+        }
+    }
+
+    private EnumSet<WindowTable> tables() {
+        EnumSet<WindowTable> tables = EnumSet.copyOf(stagedTables);
+        tables.addAll(newestDirect.keySet());
+        return tables;
+    }
+
     private void writeBatch() throws SQLException {
         Connection c = connection();
         try {
             ensurePartitions(c);
-            c.unwrap(PGConnection.class).getCopyAPI().copyIn(
-                    "COPY " + STAGE + " (" + MetricWindowsCopyFormat.COLUMNS + ") FROM STDIN",
-                    new StringReader(copyText.toString()));
-            try (Statement s = c.createStatement()) {
-                for (WindowTable table : tablesInBatch) {
-                    s.executeUpdate(String.format(UPSERT, table.table(), table.stagedRows()));
+            CopyManager copyApi = c.unwrap(PGConnection.class).getCopyAPI();
+            for (WindowTable table : newestDirect.keySet()) {
+                try {
+                    copyApi.copyIn(MetricWindowsCopyFormat.copyInto(table.table()), direct.get(table).stream());
+                } catch (SQLException e) {
+                    if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                        throw e;
+                    }
+                    c.rollback();
+                    throw new RowsExist(table);
+                }
+            }
+            if (!stagedTables.isEmpty()) {
+                copyApi.copyIn(MetricWindowsCopyFormat.copyInto(STAGE), staged.stream());
+                try (Statement s = c.createStatement()) {
+                    for (WindowTable table : stagedTables) {
+                        s.executeUpdate(String.format(UPSERT, table.table(), table.stagedRows()));
+                    }
                 }
             }
             c.commit(); // ON COMMIT DELETE ROWS empties the stage
         } catch (IOException e) {
             throw new SQLException("streaming rows to PostgreSQL failed", e);
+        } catch (RowsExist e) {
+            throw e;
         } catch (SQLException e) {
             try {
                 c.rollback();
@@ -233,5 +296,16 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
     @Override
     public void close() {
         closeQuietly();
+    }
+
+    /** A {@code COPY} straight into {@code table} met a row that exists; the transaction is rolled back. */
+    private static final class RowsExist extends SQLException {
+        private static final long serialVersionUID = 1L;
+        final transient WindowTable table;
+
+        RowsExist(WindowTable table) {
+            super(table + " already holds a row of this batch");
+            this.table = table;
+        }
     }
 }

@@ -18,9 +18,14 @@ public final class MetricWindowsTable {
     }
 
     public static List<MetricWindow> readAll(String url) throws SQLException {
+        return readAll(url, "metric_windows");
+    }
+
+    /** Every row of one of the three window tables. */
+    public static List<MetricWindow> readAll(String url, String table) throws SQLException {
         List<MetricWindow> rows = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(PostgresUrl.toJdbc(url)); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT * FROM metric_windows")) {
+             ResultSet rs = st.executeQuery("SELECT * FROM " + table)) {
             while (rs.next()) {
                 rows.add(new MetricWindow(rs.getString("type"), rs.getString("service"), rs.getString("name"),
                         millis(rs, "window_start"), millis(rs, "window_end"), rs.getLong("count"), rs.getLong("errors"),

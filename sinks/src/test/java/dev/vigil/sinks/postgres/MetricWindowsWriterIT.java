@@ -41,7 +41,8 @@ class MetricWindowsWriterIT {
                 Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null);
         MetricWindow first = row("request", "api", "*", T, 5, 1.0, new long[] {1000, 5});
         MetricWindow refired = row("request", "api", "*", T, 6, 2.5, new long[] {1000, 5, 3000, 1});
-        for (MetricWindow w : List.of(request, tricky, cache, first, refired)) {
+        MetricWindow emptyHistogram = row("scraper", "api", "example.org", T, 10, 1.0, new long[0]);
+        for (MetricWindow w : List.of(request, tricky, cache, first, refired, emptyHistogram)) {
             writer.write(w, null);
         }
         assertThat(read(url)).as("nothing before a flush").isEmpty();
@@ -50,19 +51,20 @@ class MetricWindowsWriterIT {
         writer.flush(false);
 
         Map<String, MetricWindow> rows = read(url);
-        assertThat(rows).hasSize(4);
+        assertThat(rows).hasSize(5);
         assertThat(rows.get(request.primaryKey())).isEqualTo(request);
+        assertThat(rows.get(emptyHistogram.primaryKey())).isEqualTo(emptyHistogram);
         assertThat(rows.get(tricky.primaryKey())).isEqualTo(tricky);
         assertThat(rows.get(cache.primaryKey())).isEqualTo(cache);
         assertThat(rows.get(refired.primaryKey())).as("the re-fire replaced the first version")
                 .isEqualTo(refired);
-        assertThat(upserted.getCount()).isEqualTo(4);
+        assertThat(upserted.getCount()).isEqualTo(5);
 
         // A later batch with a newer version updates the row in place.
         MetricWindow later = row("request", "api", "GET /users/{id}", T, 101, 7.0, new long[] {1_048_575, 61});
         writer.write(later, null);
         writer.flush(true);
-        assertThat(read(url)).hasSize(4).containsEntry(later.primaryKey(), later);
+        assertThat(read(url)).hasSize(5).containsEntry(later.primaryKey(), later);
         try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(latency_hist_index), count(*) FILTER (WHERE latency_hist_index "
                      + "IS DISTINCT FROM latency_hist_index_of(latency_hist)) FROM metric_windows")) {
@@ -92,6 +94,71 @@ class MetricWindowsWriterIT {
         assertThat(read(url)).hasSize(4).containsKey(
                 row("request", "api", "after-reconnect", T, 1, 1.0, null).primaryKey());
         writer.close();
+    }
+
+    /**
+     * New windows are copied straight in; a batch that meets rows already there (late re-fires, rollups
+     * written again, a writer that restarted and replays) still ends with every row's newest version.
+     */
+    @Test
+    void rowsThatExistAlreadyAreUpdatedWhateverTheWriterKnows(EmbeddedStack stack) throws Exception {
+        String url = PostgresUrl.toJdbc(stack.postgres().createDatabase("writer_existing"));
+        SchemaMigrator.migrate(url);
+        MetricWindowsWriter writer = new MetricWindowsWriter(url, 1000, 200, 0, new ManualTime(), new SimpleCounter(), null);
+        long day = T - T % 86_400_000L;
+        List<MetricWindow> first = List.of(row("request", "api", "a", T, 1, 1.0, new long[] {1000, 1}),
+                row("request", "api", "b", T, 1, 1.0, null),
+                new MetricWindow("request", "api", "*", day, day + 86_400_000L, 2, 0, null, null,
+                        1, 1, 1, 1, 1, 1, 1, 1, new long[] {1000, 2}));
+        first.forEach(w -> write(writer, w));
+        writer.flush(false);
+        assertThat(readEveryTable(url).values()).containsExactlyInAnyOrderElementsOf(first);
+
+        // One batch: a late re-fire of window T, a new series in window T, the next window, the day again.
+        List<MetricWindow> second = List.of(row("request", "api", "a", T, 2, 1.5, new long[] {1000, 1, 2000, 1}),
+                row("request", "api", "c", T, 1, 1.0, null),
+                row("request", "api", "a", T + 60_000, 1, 1.0, null),
+                new MetricWindow("request", "api", "*", day, day + 86_400_000L, 4, 0, null, null,
+                        1, 1, 1, 1, 1, 1, 1, 1, new long[] {1000, 3, 2000, 1}));
+        second.forEach(w -> write(writer, w));
+        writer.flush(false);
+        Map<String, MetricWindow> expected = new HashMap<>();
+        for (MetricWindow w : first) {
+            expected.put(w.primaryKey(), w);
+        }
+        for (MetricWindow w : second) {
+            expected.put(w.primaryKey(), w);
+        }
+        assertThat(readEveryTable(url)).isEqualTo(expected);
+        writer.close();
+
+        // A new writer (a restart) replays rows that are there and adds one that is not.
+        MetricWindowsWriter restarted = new MetricWindowsWriter(url, 1000, 200, 0, new ManualTime(), new SimpleCounter(), null);
+        MetricWindow replayed = row("request", "api", "a", T + 60_000, 3, 2.0, null);
+        MetricWindow added = row("request", "api", "d", T + 60_000, 1, 1.0, null);
+        write(restarted, replayed);
+        write(restarted, added);
+        restarted.flush(true);
+        expected.put(replayed.primaryKey(), replayed);
+        expected.put(added.primaryKey(), added);
+        assertThat(readEveryTable(url)).isEqualTo(expected);
+        restarted.close();
+    }
+
+    private static Map<String, MetricWindow> readEveryTable(String url) throws SQLException {
+        Map<String, MetricWindow> rows = new HashMap<>();
+        for (WindowTable table : WindowTable.values()) {
+            MetricWindowsTable.readAll(url, table.table()).forEach(w -> rows.put(w.primaryKey(), w));
+        }
+        return rows;
+    }
+
+    private static void write(MetricWindowsWriter writer, MetricWindow row) {
+        try {
+            writer.write(row, null);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static MetricWindow row(String type, String service, String name, long start, long count, double p50,
