@@ -38,13 +38,16 @@ public final class BenchCli implements Runnable {
             name = "pipeline",
             mixinStandardHelpOptions = true,
             description = {
-                "Pre-loads N events into an embedded Kafka topic, then runs four bounded jobs over it, one after "
-                        + "another, each in its own local Flink cluster with the same parallelism: decode-only (the "
-                        + "limit), the real Vigil job (with PostgreSQL and Redis sinks), the naive approach (every value "
-                        + "kept in window state and sorted) and Flink SQL (TUMBLE windows, PERCENTILE), after one "
-                        + "untimed decode-only run that warms the JVM up. Checks that they agree, then prints:",
+                "Pre-loads N events into an embedded Kafka topic, then runs bounded jobs over it, one after another, "
+                        + "each in its own local Flink cluster with the same parallelism and each right after an untimed "
+                        + "run of its own over a tenth as many other events (steady state): decode-only (the limit), raw "
+                        + "(plain Kafka consumers with the same decoder, no Flink), decode-batch (decode-only over the same "
+                        + "events in the agent's batch format), the real Vigil job (with PostgreSQL and Redis sinks), the "
+                        + "naive approach (every value kept in window state and sorted) and Flink SQL (TUMBLE windows, "
+                        + "PERCENTILE). Checks that they agree (Vigil's rows read back from PostgreSQL), then prints:",
                 "pipeline-bench events=<N> decode_eps=<a> vigil_eps=<b> naive_eps=<c> flinksql_eps=<d> "
-                        + "vigil_vs_decode=<b/a> vigil_vs_naive=<b/c> vigil_vs_flinksql=<b/d> vigil_peak_heap_mb=<h>"
+                        + "vigil_vs_decode=<b/a> vigil_vs_naive=<b/c> vigil_vs_flinksql=<b/d> vigil_peak_heap_mb=<h> "
+                        + "raw_eps=<r> decode_vs_raw=<a/r> decode_batch_eps=<e>"
             })
     static final class Pipeline implements Callable<Integer> {
         @Option(names = "--events", paramLabel = "N", defaultValue = "5000000", description = "Events to pre-load (default: ${DEFAULT-VALUE}).")

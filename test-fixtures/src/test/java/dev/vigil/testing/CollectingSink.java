@@ -29,6 +29,13 @@ public final class CollectingSink<T> implements Sink<T> {
         return new ArrayList<>((ConcurrentLinkedQueue<T>) (ConcurrentLinkedQueue<?>) RECEIVED.get(name));
     }
 
+    /** What the sink received, which it then forgets (so a benchmark can free it once it has checked it). */
+    @SuppressWarnings("unchecked")
+    public List<T> take() {
+        ConcurrentLinkedQueue<Object> received = RECEIVED.remove(name);
+        return received == null ? new ArrayList<>() : new ArrayList<>((ConcurrentLinkedQueue<T>) (ConcurrentLinkedQueue<?>) received);
+    }
+
     @Override
     public SinkWriter<T> createWriter(WriterInitContext context) {
         ConcurrentLinkedQueue<Object> target = RECEIVED.get(name);

@@ -108,14 +108,20 @@ public final class PipelineBench {
             Map<String, WindowStats> vigilRows = readVigil(db);
 
             untimed(env -> ReferenceJobs.naive(env, warm, new CollectingSink<>("naive-warm-up")), warm);
+            new CollectingSink<WindowStats>("naive-warm-up").take();
             CollectingSink<WindowStats> naiveSink = new CollectingSink<>("naive");
             double naive = timed("naive", settings, out, env -> ReferenceJobs.naive(env, cfg, naiveSink), cfg);
+            Map<String, WindowStats> exact = byKey(naiveSink.take());
+            // Checked now, so that the Vigil run's rows need not share the heap with the Flink SQL run.
+            double worstVigil = checkVigil(vigilRows, exact);
+            vigilRows = null;
 
             untimed(env -> ReferenceJobs.flinkSql(env, warm, new CollectingSink<>("sql-warm-up")), warm);
+            new CollectingSink<WindowStats>("sql-warm-up").take();
             CollectingSink<WindowStats> sqlSink = new CollectingSink<>("flink-sql");
             double sql = timed("flink-sql", settings, out, env -> ReferenceJobs.flinkSql(env, cfg, sqlSink), cfg);
 
-            Agreement agreement = check(vigilRows, naiveSink.received(), sqlSink.received());
+            Agreement agreement = new Agreement(exact.size(), worstVigil, checkSql(sqlSink.take(), exact));
             out.printf(Locale.ROOT, "agreement: %,d windows; counts, errors and hits equal in all runs; vigil vs naive "
                             + "worst relative percentile error %.2f%%; Flink SQL percentiles outside the naive run's rank "
                             + "bounds: %d%n", agreement.windows(), agreement.worstVigilVsNaive() * 100,
@@ -185,44 +191,70 @@ public final class PipelineBench {
         return rs.wasNull() ? Double.NaN : v;
     }
 
-    /** Counts must match exactly; vigil within 1% of the exact nearest rank; SQL between the two order statistics it interpolates. */
-    static Agreement check(Map<String, WindowStats> vigil, List<WindowStats> naive, List<WindowStats> sql) {
-        Map<String, WindowStats> sqlByKey = new HashMap<>();
-        sql.forEach(s -> sqlByKey.put(s.key(), s));
-        if (naive.size() != vigil.size() || sql.size() != vigil.size()) {
+    private static Map<String, WindowStats> byKey(List<WindowStats> windows) {
+        Map<String, WindowStats> byKey = new HashMap<>();
+        windows.forEach(w -> byKey.put(w.key(), w));
+        return byKey;
+    }
+
+    /** Counts must match exactly, every percentile within 1% of the exact nearest rank; returns the worst error. */
+    static double checkVigil(Map<String, WindowStats> vigil, Map<String, WindowStats> exact) {
+        if (vigil.size() != exact.size()) {
             throw new IllegalStateException("runs disagree on the number of windows: vigil " + vigil.size()
-                    + ", naive " + naive.size() + ", flink-sql " + sql.size());
+                    + ", naive " + exact.size());
         }
         double worst = 0;
-        int outside = 0;
-        for (WindowStats exact : naive) {
-            WindowStats v = vigil.get(exact.key());
-            WindowStats s = sqlByKey.get(exact.key());
-            if (v == null || s == null) {
-                throw new IllegalStateException("window missing from a run: " + exact.key());
+        for (WindowStats e : exact.values()) {
+            WindowStats v = vigil.get(e.key());
+            if (v == null) {
+                throw new IllegalStateException("window missing from the vigil run: " + e.key());
             }
-            if (v.count() != exact.count() || s.count() != exact.count() || v.errors() != exact.errors()
-                    || s.errors() != exact.errors() || v.hits() != exact.hits() || s.hits() != exact.hits()) {
-                throw new IllegalStateException("counts differ for " + exact.key() + ": naive " + exact + ", vigil " + v
-                        + ", flink-sql " + s);
-            }
-            for (int i = 0; i < exact.p().length; i++) {
-                if (Double.isNaN(exact.p()[i]) || exact.p()[i] == 0) {
+            sameCounts(e, v, "vigil");
+            for (int i = 0; i < e.p().length; i++) {
+                if (Double.isNaN(e.p()[i]) || e.p()[i] == 0) {
                     continue;
                 }
-                double error = Math.abs(v.p()[i] - exact.p()[i]) / exact.p()[i];
+                double error = Math.abs(v.p()[i] - e.p()[i]) / e.p()[i];
                 if (error > 0.01) {
-                    throw new IllegalStateException("vigil percentile off by " + error + " for " + exact.key());
+                    throw new IllegalStateException("vigil percentile off by " + error + " for " + e.key());
                 }
                 worst = Math.max(worst, error);
-                double lo = exact.low()[i] * (1 - 1e-9);
-                double hi = exact.high()[i] * (1 + 1e-9);
+            }
+        }
+        return worst;
+    }
+
+    /** Counts must match exactly; SQL between the two order statistics it interpolates; returns how many are not. */
+    static int checkSql(List<WindowStats> sql, Map<String, WindowStats> exact) {
+        if (sql.size() != exact.size()) {
+            throw new IllegalStateException("runs disagree on the number of windows: flink-sql " + sql.size()
+                    + ", naive " + exact.size());
+        }
+        int outside = 0;
+        for (WindowStats s : sql) {
+            WindowStats e = exact.get(s.key());
+            if (e == null) {
+                throw new IllegalStateException("window of the flink-sql run missing from the naive run: " + s.key());
+            }
+            sameCounts(e, s, "flink-sql");
+            for (int i = 0; i < e.p().length; i++) {
+                if (Double.isNaN(e.p()[i]) || e.p()[i] == 0) {
+                    continue;
+                }
+                double lo = e.low()[i] * (1 - 1e-9);
+                double hi = e.high()[i] * (1 + 1e-9);
                 if (s.p()[i] < lo || s.p()[i] > hi) {
                     outside++;
                 }
             }
         }
-        return new Agreement(naive.size(), worst, outside);
+        return outside;
+    }
+
+    private static void sameCounts(WindowStats exact, WindowStats run, String name) {
+        if (run.count() != exact.count() || run.errors() != exact.errors() || run.hits() != exact.hits()) {
+            throw new IllegalStateException("counts differ for " + exact.key() + ": naive " + exact + ", " + name + " " + run);
+        }
     }
 
     private static void resetPeakHeap() {
