@@ -59,14 +59,14 @@ public final class AggregationPipeline {
                         TypeInformation.of(SeriesWindow.class))
                 .uid("service-windows").name("Service windows");
         DataStream<MetricWindow> rows = windows
-                .map(new ToMetricWindow())
+                .map(new ToMetricWindow(), MetricWindowSerializer.TYPE_INFO)
                 .uid("to-rows").name("To metric_windows rows");
 
         DataStream<MetricWindow> rollups = windows.getSideOutput(ServiceWindows.CONTRIBUTIONS)
                 .keyBy(c -> ServiceKey.of(c.series()), TypeInformation.of(ServiceKey.class))
                 .process(new PeriodRollups(settings.allowedLatenessMs()), TypeInformation.of(SeriesWindow.class))
                 .uid("period-rollups").name("Hourly and daily rollups")
-                .map(new ToMetricWindow())
+                .map(new ToMetricWindow(), MetricWindowSerializer.TYPE_INFO)
                 .uid("rollups-to-rows").name("To metric_windows_1h and _1d rows");
 
         DataStream<DeadLetter> deadLetters = valid.getSideOutput(invalidTag).union(partials.getSideOutput(lateTag));

@@ -22,7 +22,7 @@ public final class AlertingPipeline {
 
     public static Outputs build(DataStream<MetricWindow> windows, SlaRules rules, long allowedLatenessMs) {
         DataStream<AlertEvent> sla = windows
-                .flatMap(new MatchRules(rules), TypeInformation.of(RuleInput.class))
+                .flatMap(new MatchRules(rules), RuleInputSerializer.TYPE_INFO)
                 .uid("match-rules").name("Match SLA rules")
                 .keyBy(RuleInput::key, TypeInformation.of(String.class))
                 .process(new AlertEvaluator(rules), TypeInformation.of(AlertEvent.class))

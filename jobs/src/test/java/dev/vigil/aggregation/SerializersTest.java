@@ -1,7 +1,10 @@
 package dev.vigil.aggregation;
 
 import dev.vigil.events.CacheLevel;
+import dev.vigil.alerting.RuleInput;
+import dev.vigil.alerting.RuleInputSerializer;
 import dev.vigil.events.MetricEvent;
+import dev.vigil.model.MetricWindow;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -32,6 +35,25 @@ class SerializersTest {
                 sample(new Random(4), 500));
         SeriesWindow back = read(SeriesWindowSerializer.INSTANCE, write(SeriesWindowSerializer.INSTANCE, w));
         assertThat(back).isEqualTo(w);
+    }
+
+    @Test
+    void metricWindowRoundTripsWithEveryFieldPresentOrAbsent() throws IOException {
+        MetricWindow full = new MetricWindow("cache", "api", "plan_ü", 60_000, 120_000, 10, 1, 7L, 3L,
+                0.1 + 0.2, 1e-300, 2.5, 3, 4, 5, 6, Double.MAX_VALUE, new long[] {1L << 40 | 3, 2L << 40 | 7});
+        MetricWindow bare = new MetricWindow("request", "api", "*", 0, 3_600_000, 0, 0, null, null, Double.NaN,
+                Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null);
+        MetricWindow onlyMisses = new MetricWindow("cache", "s", "c", 0, 60_000, 2, 0, null, 2L, 1, 1, 1, 1, 1, 1, 1, 1,
+                new long[0]);
+        for (MetricWindow w : new MetricWindow[] {full, bare, onlyMisses}) {
+            assertThat(read(MetricWindowSerializer.INSTANCE, write(MetricWindowSerializer.INSTANCE, w))).isEqualTo(w);
+        }
+        RuleInput input = new RuleInput("request-p95", full.withoutHistogram());
+        assertThat(read(RuleInputSerializer.INSTANCE, write(RuleInputSerializer.INSTANCE, input))).isEqualTo(input);
+
+        MetricWindow copy = MetricWindowSerializer.INSTANCE.copy(full);
+        copy.latencyHist()[0] = 0;
+        assertThat(full.latencyHist()[0]).as("a copy owns its histogram").isEqualTo(1L << 40 | 3);
     }
 
     @Test
