@@ -4,12 +4,12 @@ import dev.vigil.model.MetricWindow;
 import dev.vigil.model.PackedHistogram;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * {@code metric_windows} rows in PostgreSQL's binary COPY format: each value as the server stores it
@@ -33,8 +33,13 @@ public final class MetricWindowsCopyFormat {
     /** {@code pg_type.oid} of {@code bigint}, the arrays' element type. */
     private static final int INT8_OID = 20;
 
-    private final Bytes bytes = new Bytes();
-    private final DataOutputStream out = new DataOutputStream(bytes);
+    private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+    /** The batch so far: {@code size} bytes of {@code buf}, which grows and is kept for the next batch. */
+    private byte[] buf = new byte[1 << 16];
+    private int size;
 
     /** The statement that reads what this writes into {@code table}. */
     public static String copyInto(String table) {
@@ -43,123 +48,132 @@ public final class MetricWindowsCopyFormat {
 
     /** Empties the buffer and writes the format's header. */
     public void start() {
-        bytes.reset();
-        try {
-            out.write(SIGNATURE);
-            out.writeInt(0); // flags: no OIDs
-            out.writeInt(0); // no header extension
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a byte array does not fail
-        }
+        size = 0;
+        bytes(SIGNATURE);
+        int4(0); // flags: no OIDs
+        int4(0); // no header extension
     }
 
     public void append(MetricWindow w) {
-        try {
-            out.writeShort(FIELDS);
-            text(w.type());
-            text(w.service());
-            text(w.name());
-            timestamp(w.windowStart());
-            timestamp(w.windowEnd());
-            int8(w.count());
-            int8(w.errors());
-            float8(w.errorRate());
-            int8(w.hits());
-            int8(w.misses());
-            Double hitRate = w.hitRate();
-            float8(hitRate == null ? Double.NaN : hitRate);
-            float8(w.minMs());
-            float8(w.meanMs());
-            float8(w.p50Ms());
-            float8(w.p90Ms());
-            float8(w.p95Ms());
-            float8(w.p99Ms());
-            float8(w.p999Ms());
-            float8(w.maxMs());
-            long[] hist = w.latencyHist();
-            int8Array(hist);
-            int8Array(PackedHistogram.index(hist));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        int2(FIELDS);
+        text(w.type());
+        text(w.service());
+        text(w.name());
+        timestamp(w.windowStart());
+        timestamp(w.windowEnd());
+        int8(w.count());
+        int8(w.errors());
+        float8(w.errorRate());
+        int8(w.hits());
+        int8(w.misses());
+        Double hitRate = w.hitRate();
+        float8(hitRate == null ? Double.NaN : hitRate);
+        float8(w.minMs());
+        float8(w.meanMs());
+        float8(w.p50Ms());
+        float8(w.p90Ms());
+        float8(w.p95Ms());
+        float8(w.p99Ms());
+        float8(w.p999Ms());
+        float8(w.maxMs());
+        long[] hist = w.latencyHist();
+        int8Array(hist);
+        int8Array(PackedHistogram.index(hist));
     }
 
     /** Writes the trailer; the batch is then complete. */
     public void finish() {
-        try {
-            out.writeShort(-1);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        int2(-1);
     }
 
     /** The batch written since {@link #start}, read without copying it. */
     public InputStream stream() {
-        return bytes.stream();
+        return new ByteArrayInputStream(buf, 0, size);
     }
 
-    private void text(String s) throws IOException {
+    private void text(String s) {
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(utf8.length);
-        out.write(utf8);
+        int4(utf8.length);
+        bytes(utf8);
     }
 
-    private void timestamp(long epochMillis) throws IOException {
-        out.writeInt(8);
-        out.writeLong((epochMillis - POSTGRES_EPOCH_MS) * 1000);
+    private void timestamp(long epochMillis) {
+        int4(8);
+        long8((epochMillis - POSTGRES_EPOCH_MS) * 1000);
     }
 
-    private void int8(long v) throws IOException {
-        out.writeInt(8);
-        out.writeLong(v);
+    private void int8(long v) {
+        int4(8);
+        long8(v);
     }
 
-    private void int8(Long v) throws IOException {
+    private void int8(Long v) {
         if (v == null) {
-            out.writeInt(-1);
+            int4(-1);
         } else {
             int8(v.longValue());
         }
     }
 
-    private void float8(double v) throws IOException {
+    private void float8(double v) {
         if (Double.isNaN(v)) {
-            out.writeInt(-1);
+            int4(-1);
         } else {
-            out.writeInt(8);
-            out.writeDouble(v);
+            int4(8);
+            long8(Double.doubleToRawLongBits(v));
         }
     }
 
     /** A one-dimensional {@code bigint[]} without NULLs, lower bound 1; an empty array has no dimension. */
-    private void int8Array(long[] values) throws IOException {
+    private void int8Array(long[] values) {
         if (values == null) {
-            out.writeInt(-1);
+            int4(-1);
             return;
         }
         int dims = values.length == 0 ? 0 : 1;
-        out.writeInt(12 + dims * 8 + values.length * 12);
-        out.writeInt(dims);
-        out.writeInt(0); // no NULL elements
-        out.writeInt(INT8_OID);
+        int4(12 + dims * 8 + values.length * 12);
+        int4(dims);
+        int4(0); // no NULL elements
+        int4(INT8_OID);
         if (dims == 1) {
-            out.writeInt(values.length);
-            out.writeInt(1);
+            int4(values.length);
+            int4(1);
         }
+        room(values.length * 12);
         for (long v : values) {
-            out.writeInt(8);
-            out.writeLong(v);
+            INT.set(buf, size, 8);
+            LONG.set(buf, size + 4, v);
+            size += 12;
         }
     }
 
-    /** A byte buffer whose contents can be read in place. */
-    private static final class Bytes extends ByteArrayOutputStream {
-        Bytes() {
-            super(1 << 16);
-        }
+    private void int2(int v) {
+        room(2);
+        SHORT.set(buf, size, (short) v);
+        size += 2;
+    }
 
-        InputStream stream() {
-            return new ByteArrayInputStream(buf, 0, count);
+    private void int4(int v) {
+        room(4);
+        INT.set(buf, size, v);
+        size += 4;
+    }
+
+    private void long8(long v) {
+        room(8);
+        LONG.set(buf, size, v);
+        size += 8;
+    }
+
+    private void bytes(byte[] b) {
+        room(b.length);
+        System.arraycopy(b, 0, buf, size, b.length);
+        size += b.length;
+    }
+
+    private void room(int n) {
+        if (buf.length - size < n) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + n));
         }
     }
 }
