@@ -4,16 +4,20 @@ import dev.vigil.events.CacheLevel;
 import dev.vigil.alerting.RuleInput;
 import dev.vigil.alerting.RuleInputSerializer;
 import dev.vigil.events.MetricEvent;
+import dev.vigil.model.Decoded;
 import dev.vigil.model.MetricWindow;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,6 +31,17 @@ class SerializersTest {
                 .isInstanceOf(WindowAccumulatorSerializer.class);
         assertThat(TypeInformation.of(SeriesWindow.class).createSerializer(new SerializerConfigImpl()))
                 .isInstanceOf(SeriesWindowSerializer.class);
+    }
+
+    @Test
+    void theJobsRowStreamsUseTheHandWrittenSerializers() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DataStream<Decoded> input = env.fromData(Decoded.valid(MetricEvent.request(1, "s", "r", null, 5, 200, "GET")));
+        AggregationPipeline.Outputs outputs = AggregationPipeline.build(input, new AggregationSettings(
+                Duration.ofSeconds(10), Duration.ZERO, 100, AggregationSettings.DEFAULT_MAX_BUFFERED_PARTIALS));
+        SerializerConfigImpl config = new SerializerConfigImpl();
+        assertThat(outputs.windows().getType().createSerializer(config)).isInstanceOf(MetricWindowSerializer.class);
+        assertThat(outputs.rollups().getType().createSerializer(config)).isInstanceOf(MetricWindowSerializer.class);
     }
 
     @Test
