@@ -18,7 +18,7 @@ import java.io.IOException;
  * 8% of the job's CPU (docs/performance.md). {@code model} stays free of Flink, so the type information is
  * handed to the operators that emit rows ({@link #TYPE_INFO}).
  */
-public final class MetricWindowSerializer extends RecordSerializer<MetricWindow> {
+public final class MetricWindowSerializer extends NonReusingSerializer<MetricWindow> {
     private static final long serialVersionUID = 1L;
 
     public static final MetricWindowSerializer INSTANCE = new MetricWindowSerializer();

@@ -3,7 +3,6 @@ package dev.vigil.aggregation;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
@@ -17,15 +16,10 @@ import java.util.Map;
  * pre-aggregation: the three key strings, the window bounds, then the accumulator. Flink's generic
  * record serializer would build each one reflectively.
  */
-public final class SeriesWindowSerializer extends TypeSerializerSingleton<SeriesWindow> {
+public final class SeriesWindowSerializer extends NonReusingSerializer<SeriesWindow> {
     private static final long serialVersionUID = 1L;
 
     public static final SeriesWindowSerializer INSTANCE = new SeriesWindowSerializer();
-
-    @Override
-    public boolean isImmutableType() {
-        return false;
-    }
 
     @Override
     public SeriesWindow createInstance() {
@@ -35,16 +29,6 @@ public final class SeriesWindowSerializer extends TypeSerializerSingleton<Series
     @Override
     public SeriesWindow copy(SeriesWindow from) {
         return new SeriesWindow(from.series(), from.windowStart(), from.windowEnd(), from.accumulator().copy());
-    }
-
-    @Override
-    public SeriesWindow copy(SeriesWindow from, SeriesWindow reuse) {
-        return copy(from);
-    }
-
-    @Override
-    public int getLength() {
-        return -1;
     }
 
     @Override
@@ -63,16 +47,6 @@ public final class SeriesWindowSerializer extends TypeSerializerSingleton<Series
         long start = in.readLong();
         long end = in.readLong();
         return new SeriesWindow(series, start, end, WindowAccumulatorSerializer.INSTANCE.deserialize(in));
-    }
-
-    @Override
-    public SeriesWindow deserialize(SeriesWindow reuse, DataInputView in) throws IOException {
-        return deserialize(in);
-    }
-
-    @Override
-    public void copy(DataInputView in, DataOutputView out) throws IOException {
-        serialize(deserialize(in), out);
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.vigil.aggregation;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -20,7 +19,7 @@ import java.util.Map;
  * <p>The version byte lets a later format read state written by this one after an upgrade: versions 1
  * and 2 (fixed-width counters and HdrHistogram's own encoding) are still read.
  */
-public final class WindowAccumulatorSerializer extends TypeSerializerSingleton<WindowAccumulator> {
+public final class WindowAccumulatorSerializer extends NonReusingSerializer<WindowAccumulator> {
     private static final long serialVersionUID = 1L;
 
     public static final WindowAccumulatorSerializer INSTANCE = new WindowAccumulatorSerializer();
@@ -32,11 +31,6 @@ public final class WindowAccumulatorSerializer extends TypeSerializerSingleton<W
     private static final int FORMAT_VERSION = 3;
 
     @Override
-    public boolean isImmutableType() {
-        return false;
-    }
-
-    @Override
     public WindowAccumulator createInstance() {
         return new WindowAccumulator();
     }
@@ -44,16 +38,6 @@ public final class WindowAccumulatorSerializer extends TypeSerializerSingleton<W
     @Override
     public WindowAccumulator copy(WindowAccumulator from) {
         return from.copy();
-    }
-
-    @Override
-    public WindowAccumulator copy(WindowAccumulator from, WindowAccumulator reuse) {
-        return from.copy();
-    }
-
-    @Override
-    public int getLength() {
-        return -1;
     }
 
     @Override
@@ -117,16 +101,6 @@ public final class WindowAccumulatorSerializer extends TypeSerializerSingleton<W
         }
         a.latency = LatencyHistogram.readFrom(in);
         return a;
-    }
-
-    @Override
-    public WindowAccumulator deserialize(WindowAccumulator reuse, DataInputView in) throws IOException {
-        return deserialize(in);
-    }
-
-    @Override
-    public void copy(DataInputView in, DataOutputView out) throws IOException {
-        serialize(deserialize(in), out);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.vigil.alerting;
 
 import dev.vigil.aggregation.MetricWindowSerializer;
-import dev.vigil.aggregation.RecordSerializer;
+import dev.vigil.aggregation.NonReusingSerializer;
 import dev.vigil.aggregation.SerializerTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
@@ -17,7 +17,7 @@ import java.io.IOException;
  * the row as {@link MetricWindowSerializer} writes it. Only for the network: the state that earlier
  * versions kept of it is still read with the serializer they wrote it with.
  */
-public final class RuleInputSerializer extends RecordSerializer<RuleInput> {
+public final class RuleInputSerializer extends NonReusingSerializer<RuleInput> {
     private static final long serialVersionUID = 1L;
 
     public static final RuleInputSerializer INSTANCE = new RuleInputSerializer();

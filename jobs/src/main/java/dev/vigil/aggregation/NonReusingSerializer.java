@@ -7,10 +7,10 @@ import org.apache.flink.core.memory.DataOutputView;
 import java.io.IOException;
 
 /**
- * What every hand-written serializer of a Java record shares: records are not reused (a copy or a
- * read makes a new one), their length varies, and copying serialized bytes goes through a read.
+ * What every hand-written serializer of the job shares: no value is reused (a copy or a read makes a
+ * new one), their length varies, and copying serialized bytes goes through a read.
  */
-public abstract class RecordSerializer<T> extends TypeSerializerSingleton<T> {
+public abstract class NonReusingSerializer<T> extends TypeSerializerSingleton<T> {
     private static final long serialVersionUID = 1L;
 
     @Override
