@@ -261,14 +261,15 @@ public final class LatencyHistogram {
             return new long[0];
         }
         if (counts == null) {
-            long[] buckets = new long[sortValues()];
+            int[] sorted = sortedValues();
+            long[] buckets = new long[distinct(sorted)];
             int k = 0;
             int run = 1;
-            for (int i = 1; i <= size; i++) {
-                if (i < size && values[i] == values[i - 1]) {
+            for (int i = 1; i <= sorted.length; i++) {
+                if (i < sorted.length && sorted[i] == sorted[i - 1]) {
                     run++;
                 } else {
-                    buckets[k++] = PackedHistogram.pack(values[i - 1], run);
+                    buckets[k++] = PackedHistogram.pack(sorted[i - 1], run);
                     run = 1;
                 }
             }
@@ -294,14 +295,21 @@ public final class LatencyHistogram {
     }
 
     /**
-     * Sorts the sparse values in place (their order means nothing), so equal buckets form runs; returns
-     * how many distinct buckets they hold.
+     * The sparse values sorted, so equal buckets form runs: a sorted copy, never the values themselves. A
+     * histogram in state is serialized by the checkpoint thread while the task thread copies and emits it,
+     * so reading one must not write to it (an in-place sort did, and a concurrent copy lost a value).
      */
-    private int sortValues() {
-        Arrays.sort(values, 0, size);
+    private int[] sortedValues() {
+        int[] sorted = Arrays.copyOf(values, size);
+        Arrays.sort(sorted);
+        return sorted;
+    }
+
+    /** How many distinct buckets sorted values hold (at least one value). */
+    private static int distinct(int[] sorted) {
         int distinct = 1;
-        for (int i = 1; i < size; i++) {
-            if (values[i] != values[i - 1]) {
+        for (int i = 1; i < sorted.length; i++) {
+            if (sorted[i] != sorted[i - 1]) {
                 distinct++;
             }
         }
@@ -383,15 +391,16 @@ public final class LatencyHistogram {
             return;
         }
         if (counts == null) {
-            writeVarLong(out, sortValues());
+            int[] sorted = sortedValues();
+            writeVarLong(out, distinct(sorted));
             int previous = -1;
             int run = 1;
-            for (int i = 1; i <= size; i++) {
-                if (i < size && values[i] == values[i - 1]) {
+            for (int i = 1; i <= sorted.length; i++) {
+                if (i < sorted.length && sorted[i] == sorted[i - 1]) {
                     run++;
                 } else {
-                    writeBucket(out, values[i - 1] - previous - 1, run);
-                    previous = values[i - 1];
+                    writeBucket(out, sorted[i - 1] - previous - 1, run);
+                    previous = sorted[i - 1];
                     run = 1;
                 }
             }

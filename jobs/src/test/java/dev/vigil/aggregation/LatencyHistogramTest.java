@@ -265,6 +265,48 @@ class LatencyHistogramTest {
         }
     }
 
+    /**
+     * The heap state backend writes a checkpoint from another thread while the task goes on: it serializes
+     * the very accumulators the task thread copies (copy-on-write) and emits. Serializing and reading must
+     * therefore never change the histogram, not even the order of its sparse values (an in-place sort
+     * once lost a value to a concurrent copy, and a window's p90 with it).
+     */
+    @Test
+    void serializingWhileAnotherThreadCopiesAndReadsLosesNoValue() throws Exception {
+        Random random = new Random(17);
+        java.util.concurrent.ExecutorService snapshotThread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            for (int round = 0; round < 500; round++) {
+                LatencyHistogram h = new LatencyHistogram();
+                for (int i = 0; i < 1000; i++) {
+                    h.recordNanos(1_000_000L + random.nextInt(15_000) * 1_000_000L); // 1 ms to 15 s: stays sparse
+                }
+                assertThat(h.isDense()).isFalse();
+                long[] expected = h.copy().toBuckets();
+                java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+                java.util.concurrent.Future<byte[]> written = snapshotThread.submit(() -> {
+                    started.set(true);
+                    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                    h.writeTo(new java.io.DataOutputStream(bytes));
+                    return bytes.toByteArray();
+                });
+                while (!started.get()) {
+                    Thread.onSpinWait();
+                }
+                java.util.List<LatencyHistogram> copies = new java.util.ArrayList<>();
+                do {
+                    copies.add(h.copy()); // as copy-on-write does while the checkpoint is written
+                } while (!written.isDone());
+                for (LatencyHistogram copy : copies) {
+                    assertThat(copy.toBuckets()).as("round %d", round).isEqualTo(expected);
+                }
+                assertThat(LatencyHistogram.readFrom(input(written.get())).toBuckets()).isEqualTo(expected);
+            }
+        } finally {
+            snapshotThread.shutdownNow();
+        }
+    }
+
     @Test
     void corruptStateIsRejectedInWords() {
         byte[] emptyBucket = {2, 2, 1, 2}; // two buckets, the second with a count of 0
