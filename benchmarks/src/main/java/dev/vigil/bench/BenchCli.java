@@ -142,7 +142,7 @@ public final class BenchCli implements Runnable {
             mixinStandardHelpOptions = true,
             description = {
                 "JMH, one thread: the source's per-record decision (v1 codec and event-time limits) over valid "
-                        + "records only, invalid ones only (ten kinds) and a 50% interleaved mix.",
+                        + "records only, invalid ones only (ten kinds) and a 50%% interleaved mix.",
                 "Ends with: decode-bench valid_ns=<V> invalid_ns=<I> mixed_ns=<M> mixed_vs_own_cost=<M/((V+I)/2)>",
                 "Takes about 1 minute (--quick: about 20 s, noisier)."
             })

@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.testing.StandardError;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -11,17 +12,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 class VigilCliTest {
 
     @Test
-    void everySubCommandHasHelp() {
+    void everySubCommandHasHelp() throws Exception {
         CommandLine cli = VigilCli.newCommandLine();
         for (String name : cli.getSubcommands().keySet()) {
             if (name.equals("help")) {
                 continue;
             }
             StringWriter out = new StringWriter();
-            CommandLine fresh = VigilCli.newCommandLine();
-            fresh.setOut(new PrintWriter(out));
-            assertThat(fresh.execute(name, "--help")).as(name + " --help").isZero();
+            StandardError.Captured<Integer> help = StandardError.capture(() -> {
+                CommandLine fresh = VigilCli.newCommandLine();
+                fresh.setOut(new PrintWriter(out));
+                return fresh.execute(name, "--help");
+            });
+            assertThat(help.result()).as(name + " --help").isZero();
             assertThat(out.toString()).as(name + " --help").contains("Usage: vigil " + name);
+            assertThat(help.printed()).as(name + " --help: a description picocli cannot format").doesNotContain("Could not format");
         }
         assertThat(cli.getSubcommands()).containsKeys("stack", "migrate", "analyst-role");
     }
