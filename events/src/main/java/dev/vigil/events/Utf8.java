@@ -1,5 +1,9 @@
 package dev.vigil.events;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * Strict UTF-8 validation (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).
  *
@@ -8,6 +12,10 @@ package dev.vigil.events;
  * all-ASCII event at one tight loop.
  */
 final class Utf8 {
+    /** Eight bytes at a time for the ASCII fast path; the byte order does not matter for the test. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long HIGH_BITS = 0x8080808080808080L;
+
     private Utf8() {
     }
 
@@ -20,6 +28,10 @@ final class Utf8 {
     static int firstInvalidByte(byte[] b, int from, int to) {
         int i = from;
         int n = to;
+        // Eight ASCII bytes a step: a 154-byte event 33 -> 11 ns (docs/performance.md).
+        while (i + Long.BYTES <= n && ((long) LONGS.get(b, i) & HIGH_BITS) == 0) {
+            i += Long.BYTES;
+        }
         while (i < n && b[i] >= 0) {
             i++;
         }

@@ -253,6 +253,37 @@ class EventCodecTest {
         assertThat(Utf8.firstInvalidByte("€ 😀 ü".getBytes(StandardCharsets.UTF_8))).isEqualTo(-1);
     }
 
+    /**
+     * The validator against the JDK's strict UTF-8 decoder, on mostly-ASCII bytes with a few others at
+     * every offset (the ASCII fast path steps eight bytes at a time, so an invalid byte may sit anywhere
+     * in or after a step), also over ranges that start and end off any step.
+     */
+    @Test
+    void findsTheSameFirstInvalidByteAsTheJdksStrictDecoderAtEveryOffset() {
+        java.util.Random random = new java.util.Random(5);
+        byte[] others = {(byte) 0xC3, (byte) 0xA9, (byte) 0xE2, (byte) 0x82, (byte) 0xAC, (byte) 0xF0, (byte) 0x9F,
+                (byte) 0x98, (byte) 0x80, (byte) 0xC0, (byte) 0xED, (byte) 0xA0, (byte) 0xFF, (byte) 0xF5};
+        for (int round = 0; round < 20_000; round++) {
+            byte[] b = new byte[random.nextInt(40)];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = random.nextInt(12) == 0 ? others[random.nextInt(others.length)] : (byte) ('a' + random.nextInt(26));
+            }
+            int from = b.length == 0 ? 0 : random.nextInt(b.length);
+            int to = from + random.nextInt(b.length - from + 1);
+            assertThat(Utf8.firstInvalidByte(b, from, to)).as("round %d", round).isEqualTo(jdkFirstInvalid(b, from, to));
+        }
+    }
+
+    private static int jdkFirstInvalid(byte[] b, int from, int to) {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(b, from, to - from);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(to - from + 1);
+        java.nio.charset.CoderResult r = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                .decode(in, out, true);
+        return r.isError() || (r.isUnderflow() && in.hasRemaining()) ? in.position() : -1;
+    }
+
     @Test
     void modelRejectsInvalidValuesBuiltInCode() {
         assertThatThrownBy(() -> MetricEvent.query(1, "s", "n", null, Double.POSITIVE_INFINITY, false, 0))
