@@ -391,18 +391,14 @@ public final class LatencyHistogram {
             return;
         }
         if (counts == null) {
-            int[] sorted = sortedValues();
-            writeVarLong(out, distinct(sorted));
+            // Sparse: fewer values than 2^31, so one packed number per bucket, ascending.
+            long[] buckets = toBuckets();
+            writeVarLong(out, buckets.length);
             int previous = -1;
-            int run = 1;
-            for (int i = 1; i <= sorted.length; i++) {
-                if (i < sorted.length && sorted[i] == sorted[i - 1]) {
-                    run++;
-                } else {
-                    writeBucket(out, sorted[i - 1] - previous - 1, run);
-                    previous = sorted[i - 1];
-                    run = 1;
-                }
+            for (long packed : buckets) {
+                int bucket = (int) PackedHistogram.bucketOf(packed);
+                writeBucket(out, bucket - previous - 1, PackedHistogram.countOf(packed));
+                previous = bucket;
             }
             return;
         }
