@@ -47,7 +47,8 @@ public final class BenchCli implements Runnable {
                         + "PERCENTILE). Checks that they agree (Vigil's rows read back from PostgreSQL), then prints:",
                 "pipeline-bench events=<N> decode_eps=<a> vigil_eps=<b> naive_eps=<c> flinksql_eps=<d> "
                         + "vigil_vs_decode=<b/a> vigil_vs_naive=<b/c> vigil_vs_flinksql=<b/d> vigil_peak_heap_mb=<h> "
-                        + "raw_eps=<r> decode_vs_raw=<a/r> decode_batch_eps=<e>"
+                        + "raw_eps=<r> decode_vs_raw=<a/r> decode_batch_eps=<e> vigil_postgres_cpu_s=<p>",
+                "<p> is the CPU time PostgreSQL spent during the Vigil run (all its processes, from /proc)."
             })
     static final class Pipeline implements Callable<Integer> {
         @Option(names = "--events", paramLabel = "N", defaultValue = "5000000", description = "Events to pre-load (default: ${DEFAULT-VALUE}).")

@@ -38,15 +38,17 @@ public final class PipelineBench {
     }
 
     public record Report(long events, double decodeEps, double vigilEps, double naiveEps, double flinkSqlEps,
-                         long vigilPeakHeapMb, Agreement agreement, double rawEps, double decodeBatchEps) {
+                         long vigilPeakHeapMb, Agreement agreement, double rawEps, double decodeBatchEps,
+                         double vigilPostgresCpuSeconds) {
         /** The keys scripts read; keys added later go at the end. */
         public String summaryLine() {
             return String.format(Locale.ROOT,
                     "pipeline-bench events=%d decode_eps=%.0f vigil_eps=%.0f naive_eps=%.0f flinksql_eps=%.0f "
                             + "vigil_vs_decode=%.2f vigil_vs_naive=%.2f vigil_vs_flinksql=%.2f vigil_peak_heap_mb=%d "
-                            + "raw_eps=%.0f decode_vs_raw=%.2f decode_batch_eps=%.0f",
+                            + "raw_eps=%.0f decode_vs_raw=%.2f decode_batch_eps=%.0f vigil_postgres_cpu_s=%.1f",
                     events, decodeEps, vigilEps, naiveEps, flinkSqlEps, vigilEps / decodeEps, vigilEps / naiveEps,
-                    vigilEps / flinkSqlEps, vigilPeakHeapMb, rawEps, decodeEps / rawEps, decodeBatchEps);
+                    vigilEps / flinkSqlEps, vigilPeakHeapMb, rawEps, decodeEps / rawEps, decodeBatchEps,
+                    vigilPostgresCpuSeconds);
         }
     }
 
@@ -103,8 +105,13 @@ public final class PipelineBench {
 
             untimed(env -> VigilJob.assemble(env, warm), warm);
             resetPeakHeap();
+            PostgresCpu postgres = PostgresCpu.of(db);
+            double postgresBefore = postgres.seconds();
             double vigil = timed("vigil", settings, out, env -> VigilJob.assemble(env, cfg), cfg);
+            double postgresCpu = postgres.seconds() - postgresBefore;
             long peakHeapMb = peakHeapMb();
+            out.printf(Locale.ROOT, "vigil run: PostgreSQL used %.1f CPU-seconds (every server process, exited ones included)%n",
+                    postgresCpu);
             Map<String, WindowStats> vigilRows = readVigil(db);
 
             untimed(env -> ReferenceJobs.naive(env, warm, new CollectingSink<>("naive-warm-up")), warm);
@@ -126,7 +133,8 @@ public final class PipelineBench {
                             + "worst relative percentile error %.2f%%; Flink SQL percentiles outside the naive run's rank "
                             + "bounds: %d%n", agreement.windows(), agreement.worstVigilVsNaive() * 100,
                     agreement.sqlOutsideRankBounds());
-            Report report = new Report(settings.events(), decode, vigil, naive, sql, peakHeapMb, agreement, raw, decodeBatch);
+            Report report = new Report(settings.events(), decode, vigil, naive, sql, peakHeapMb, agreement, raw, decodeBatch,
+                    postgresCpu);
             out.println(report.summaryLine());
             return report;
         }

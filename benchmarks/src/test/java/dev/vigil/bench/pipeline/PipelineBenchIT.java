@@ -25,6 +25,8 @@ class PipelineBenchIT {
         assertThat(out.lines().reduce((a, b) -> b).orElseThrow()).matches(
                 "pipeline-bench events=20000 decode_eps=\\d+ vigil_eps=\\d+ naive_eps=\\d+ flinksql_eps=\\d+ "
                         + "vigil_vs_decode=\\d+\\.\\d\\d vigil_vs_naive=\\d+\\.\\d\\d vigil_vs_flinksql=\\d+\\.\\d\\d "
-                        + "vigil_peak_heap_mb=\\d+ raw_eps=\\d+ decode_vs_raw=\\d+\\.\\d\\d decode_batch_eps=\\d+");
+                        + "vigil_peak_heap_mb=\\d+ raw_eps=\\d+ decode_vs_raw=\\d+\\.\\d\\d decode_batch_eps=\\d+ "
+                        + "vigil_postgres_cpu_s=\\d+\\.\\d");
+        assertThat(report.vigilPostgresCpuSeconds()).isPositive();
     }
 }
