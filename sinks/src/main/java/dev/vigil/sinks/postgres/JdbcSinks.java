@@ -15,14 +15,29 @@ final class JdbcSinks {
     }
 
     static <T> JdbcSink<T> idempotent(PostgresUrl url, BatchSettings batches, String sql, JdbcStatementBuilder<T> bind) {
+        return idempotent(url, batches, sql, bind, false);
+    }
+
+    /**
+     * @param multiRowInserts let the driver send each batch as multi-row {@code INSERT}s
+     *                        ({@code reWriteBatchedInserts}): one statement for up to 128 rows instead of
+     *                        one each. Only for an insert that skips ({@code ON CONFLICT DO NOTHING}): an
+     *                        upsert meeting the same key twice in one statement fails, where one
+     *                        statement per row succeeds.
+     */
+    static <T> JdbcSink<T> idempotent(PostgresUrl url, BatchSettings batches, String sql, JdbcStatementBuilder<T> bind,
+                                      boolean multiRowInserts) {
+        JdbcConnectionOptions.JdbcConnectionOptionsBuilder connection = new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
+                .withUrl(url.jdbc())
+                .withDriverName("org.postgresql.Driver")
+                .withConnectionCheckTimeoutSeconds(30);
+        if (multiRowInserts) {
+            connection.withProperty("reWriteBatchedInserts", "true");
+        }
         return JdbcSink.<T>builder()
                 .withQueryStatement(sql, bind)
                 .withExecutionOptions(JdbcExecutionOptions.builder().withBatchSize(batches.batchSize())
                         .withBatchIntervalMs(batches.flushInterval().toMillis()).withMaxRetries(batches.maxRetries()).build())
-                .buildAtLeastOnce(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                        .withUrl(url.jdbc())
-                        .withDriverName("org.postgresql.Driver")
-                        .withConnectionCheckTimeoutSeconds(30)
-                        .build());
+                .buildAtLeastOnce(connection.build());
     }
 }
