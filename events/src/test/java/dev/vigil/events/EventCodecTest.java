@@ -5,9 +5,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -260,7 +265,7 @@ class EventCodecTest {
      */
     @Test
     void findsTheSameFirstInvalidByteAsTheJdksStrictDecoderAtEveryOffset() {
-        java.util.Random random = new java.util.Random(5);
+        Random random = new Random(5);
         byte[] others = {(byte) 0xC3, (byte) 0xA9, (byte) 0xE2, (byte) 0x82, (byte) 0xAC, (byte) 0xF0, (byte) 0x9F,
                 (byte) 0x98, (byte) 0x80, (byte) 0xC0, (byte) 0xED, (byte) 0xA0, (byte) 0xFF, (byte) 0xF5};
         for (int round = 0; round < 20_000; round++) {
@@ -275,11 +280,11 @@ class EventCodecTest {
     }
 
     private static int jdkFirstInvalid(byte[] b, int from, int to) {
-        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(b, from, to - from);
-        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(to - from + 1);
-        java.nio.charset.CoderResult r = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+        ByteBuffer in = ByteBuffer.wrap(b, from, to - from);
+        CharBuffer out = CharBuffer.allocate(to - from + 1);
+        CoderResult r = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
                 .decode(in, out, true);
         return r.isError() || (r.isUnderflow() && in.hasRemaining()) ? in.position() : -1;
     }

@@ -14,10 +14,6 @@ final class JdbcSinks {
     private JdbcSinks() {
     }
 
-    static <T> JdbcSink<T> idempotent(PostgresUrl url, BatchSettings batches, String sql, JdbcStatementBuilder<T> bind) {
-        return idempotent(url, batches, sql, bind, false);
-    }
-
     /**
      * @param multiRowInserts let the driver send each batch as multi-row {@code INSERT}s
      *                        ({@code reWriteBatchedInserts}): one statement for up to 128 rows instead of

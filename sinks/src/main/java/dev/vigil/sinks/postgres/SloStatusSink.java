@@ -29,7 +29,8 @@ public final class SloStatusSink {
     }
 
     public static JdbcSink<SloStatus> create(PostgresUrl url, BatchSettings batches) {
-        return JdbcSinks.idempotent(url, batches, UPSERT, SloStatusSink::bind);
+        // One statement per row: a late re-fire can bring the same key twice into one batch.
+        return JdbcSinks.idempotent(url, batches, UPSERT, SloStatusSink::bind, false);
     }
 
     static void bind(PreparedStatement ps, SloStatus s) throws SQLException {
