@@ -30,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * {@code latency_hist_index} and {@code latency_quantiles_of} (schema v9): the index the job writes is the
  * one PostgreSQL computes, and the two-pass quantiles equal merging every histogram, with or without
- * indexes, for one series or many; {@code latency_quantiles} (v10) answers the same from the rollups.
+ * indexes, for one series or many; {@code latency_quantiles} (v10) answers the same from the rollups; a named
+ * series answers the same through the statements whose plans the session keeps (v12).
  */
 @ExtendWith(EmbeddedStackExtension.class)
 class LatencyQuantilesOfIT {
@@ -165,14 +166,14 @@ class LatencyQuantilesOfIT {
                     INSERT INTO metric_windows (type, service, name, window_start, window_end, count, errors, error_rate,
                                                 latency_hist, latency_hist_index)
                     VALUES (?, ?, ?, ?, ?, 1, 0, 0, ?, ?)""")) {
-                String[][] series = {{"request", "tiles", "GET /a"}, {"request", "tiles", "*"}, {"query", "tiles", "SELECT a"}};
+                String[][] series = TILES_SERIES;
                 for (int s = 0; s < series.length; s++) {
                     for (int m = 0; m < minutes; m++) {
                         long[] hist = m % 97 == 13 ? null : histogram(random, 1 + random.nextInt(60), 3 + 40 * s + (m % 600 == 7 ? 500 : 0), 0.9);
                         long at = start + m * 60_000L;
                         ps.setString(1, series[s][0]);
-                        ps.setString(2, series[s][1]);
-                        ps.setString(3, series[s][2]);
+                        ps.setString(2, "tiles");
+                        ps.setString(3, series[s][1]);
                         ps.setObject(4, utc(at));
                         ps.setObject(5, utc(at + 60_000L));
                         ps.setArray(6, hist == null ? null : array(c, hist));
@@ -201,6 +202,16 @@ class LatencyQuantilesOfIT {
                         {"2026-04-02T05:00:00Z", "2026-04-02T05:00:00Z"},   // empty
                 };
                 assertTiledEqualsMinuteRows(st, ranges, qs, "every rollup written");
+                assertThat(rows(st, """
+                        SELECT service || '/' || type || '/' || name, latency_count || ' ' || quantiles::text
+                        FROM latency_quantiles_of('metric_windows_1d', '2026-04-02T00:00:00Z', '2026-04-04T00:00:00Z', %s,
+                                                  'tiles', 'request', 'GET /a')""".formatted(qs)))
+                        .as("a named series' daily rows (v12's cached plan) answer what its minute rows do")
+                        .isEqualTo(rows(st, """
+                        SELECT service || '/' || type || '/' || name, latency_count || ' ' || quantiles::text
+                        FROM latency_quantiles_of('metric_windows', '2026-04-02T00:00:00Z', '2026-04-04T00:00:00Z', %s,
+                                                  'tiles', NULL, NULL) WHERE name = 'GET /a'""".formatted(qs)))
+                        .hasSize(1);
 
                 // The job writes a period's row when event time passes its end: the last hours and a day not
                 // rolled up yet are read from the finer rows.
@@ -231,6 +242,9 @@ class LatencyQuantilesOfIT {
         }
     }
 
+    /** The series of {@link #quantilesFromTheCoarsestRowsEqualTheMinuteRows}: type and name, service {@code tiles}. */
+    private static final String[][] TILES_SERIES = {{"request", "GET /a"}, {"request", "*"}, {"query", "SELECT a"}};
+
     /** For every range, latency_quantiles answers exactly what the minute rows alone answer. */
     private static void assertTiledEqualsMinuteRows(Statement st, String[][] ranges, String qs, String situation) throws SQLException {
         for (String[] r : ranges) {
@@ -245,6 +259,21 @@ class LatencyQuantilesOfIT {
             assertThat(tiled).as("%s to %s, %s", r[0], r[1], situation).isEqualTo(minuteRows);
             if (!r[0].equals(r[1])) {
                 assertThat(tiled).as("%s to %s, %s", r[0], r[1], situation).isNotEmpty();
+            }
+            // A named series runs the statements whose plans the session keeps (v12): the same answers,
+            // through custom plans for the first calls and the cached generic plan after them.
+            for (String[] series : TILES_SERIES) {
+                String key = "tiles/" + series[0] + "/" + series[1];
+                Map<String, String> expected = minuteRows.containsKey(key) ? Map.of(key, minuteRows.get(key)) : Map.of();
+                String named = "'tiles', '%s', '%s'".formatted(series[0], series[1]);
+                assertThat(rows(st, """
+                        SELECT service || '/' || type || '/' || name, latency_count || ' ' || quantiles::text
+                        FROM latency_quantiles_of('metric_windows', %s, %s, %s, %s)""".formatted(from, to, qs, named)))
+                        .as("%s to %s, %s, minute rows of %s", r[0], r[1], situation, key).isEqualTo(expected);
+                assertThat(rows(st, """
+                        SELECT service || '/' || type || '/' || name, latency_count || ' ' || quantiles::text
+                        FROM latency_quantiles(%s, %s, %s, %s)""".formatted(from, to, qs, named)))
+                        .as("%s to %s, %s, tiles of %s", r[0], r[1], situation, key).isEqualTo(expected);
             }
         }
     }
