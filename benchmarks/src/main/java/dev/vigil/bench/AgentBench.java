@@ -1,5 +1,6 @@
 package dev.vigil.bench;
 
+import dev.vigil.bench.agent.AdvicePathBenchmark;
 import dev.vigil.bench.agent.AgentDropPathBenchmark;
 import dev.vigil.bench.agent.AgentRecordBenchmark;
 import org.openjdk.jmh.profile.GCProfiler;
@@ -45,13 +46,15 @@ public final class AgentBench {
     /** The numbers of one run. */
     public record Report(double agentNs, double micrometerNs, double agentBytes, double agent2ThreadsNs,
                          double micrometer2ThreadsNs, double micrometerBytes, double dropPathNs,
-                         String measuredDrops, BackgroundCost.Result background, BackgroundCost.Result paced) {
+                         String measuredDrops, BackgroundCost.Result background, BackgroundCost.Result paced,
+                         double adviceNs, double adviceBytes) {
         public String summaryLine() {
             return String.format(java.util.Locale.ROOT,
                     "agent-bench agent_ns_per_op=%.1f micrometer_ns_per_op=%.1f ratio=%.2f agent_bytes_per_op=%.0f "
-                            + "agent_background_ns_per_event=%.0f agent_paced_ns_per_event=%.0f",
+                            + "agent_background_ns_per_event=%.0f agent_paced_ns_per_event=%.0f "
+                            + "advice_ns_per_request=%.0f advice_bytes_per_request=%.0f",
                     agentNs, micrometerNs, agentNs / micrometerNs, agentBytes, background.cpuNanosPerEvent(),
-                    paced.cpuNanosPerEvent());
+                    paced.cpuNanosPerEvent(), adviceNs, adviceBytes);
         }
     }
 
@@ -65,6 +68,7 @@ public final class AgentBench {
                     .include(AgentRecordBenchmark.class.getName())
                     .include(AgentDropPathBenchmark.class.getName())
                     .include(MicrometerTimerBenchmark.class.getName())
+                    .include(AdvicePathBenchmark.class.getName())
                     .mode(Mode.AverageTime)
                     .timeUnit(TimeUnit.NANOSECONDS)
                     .warmupIterations(settings.warmupIterations())
@@ -93,7 +97,8 @@ public final class AgentBench {
             Report report = new Report(
                     byName.get("recordRequest")[0], byName.get("record")[0], byName.get("recordRequest")[1],
                     byName.get("recordRequest2Threads")[0], byName.get("record2Threads")[0], byName.get("record")[1],
-                    byName.get("recordRequestWhenFull")[0], measuredDrops, background, paced);
+                    byName.get("recordRequestWhenFull")[0], measuredDrops, background, paced,
+                    byName.get("request")[0], byName.get("request")[1]);
             print(report, out);
             return report;
         } finally {
@@ -117,6 +122,8 @@ public final class AgentBench {
         out.printf(java.util.Locale.ROOT, "agent recordRequest        2 threads: %7.1f ns/op (each)%n", r.agent2ThreadsNs());
         out.printf(java.util.Locale.ROOT, "micrometer Timer.record    2 threads: %7.1f ns/op (each)%n", r.micrometer2ThreadsNs());
         out.printf(java.util.Locale.ROOT, "agent drop path (buffer full)       : %7.1f ns/op%n", r.dropPathNs());
+        out.printf(java.util.Locale.ROOT, "javaagent advice, one request (handler, a pool-wrapped query, route naming, "
+                + "two events): %.1f ns/op, %.0f B/op%n", r.adviceNs(), r.adviceBytes());
         out.println("drops during measured iterations     : " + r.measuredDrops());
         out.printf(java.util.Locale.ROOT, "background CPU per event (encode + send to a real broker): %.0f ns; sender throughput %.0f events/s%n",
                 r.background().cpuNanosPerEvent(), r.background().eventsPerSecond());

@@ -72,9 +72,13 @@ public final class BenchCli implements Runnable {
             mixinStandardHelpOptions = true,
             description = {
                 "JMH, in forked JVMs: the agent's recordRequest against Micrometer's Timer.record (SimpleMeterRegistry, "
-                        + "percentile histogram), 1 and 2 threads, with the GC profiler; the drop path; then the agent's "
+                        + "percentile histogram), 1 and 2 threads, with the GC profiler; the drop path; the -javaagent's advice "
+                        + "for one request; then the agent's "
                         + "background CPU per event against a real embedded Kafka broker.",
-                "Ends with: agent-bench agent_ns_per_op=<x> micrometer_ns_per_op=<y> ratio=<x/y> agent_bytes_per_op=<z> agent_background_ns_per_event=<n>",
+                "Ends with: agent-bench agent_ns_per_op=<x> micrometer_ns_per_op=<y> ratio=<x/y> agent_bytes_per_op=<z> "
+                        + "agent_background_ns_per_event=<n> agent_paced_ns_per_event=<p> advice_ns_per_request=<a> "
+                        + "advice_bytes_per_request=<b> (the last two: what the -javaagent's advice adds to one request of "
+                        + "the overhead benchmark's service, on its thread)",
                 "Takes about 2 minutes (--quick: about 1 minute, noisier)."
             })
     static final class Agent implements Callable<Integer> {
