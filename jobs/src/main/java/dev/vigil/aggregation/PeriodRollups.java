@@ -24,11 +24,8 @@ import java.util.Map;
  *
  * <p>Rows come out when a period closes (the watermark passes its end), again when late data changes a
  * closed period, and for the running day once an hour, so {@code metric_windows_1d} holds today up to
- * the last full hour. A day's row comes out again only if it changed since it last came out: a series
- * quiet for hours, or a watermark that jumps several hours at once (the end of a bounded input, a
- * replay), does not rewrite the same daily rows hour after hour; each such row costs PostgreSQL a
- * rewrite of a histogram of kilobytes. A period is forgotten when no window of it can change any more
- * (its end plus the allowed lateness). Keyed by (type, service), like {@link ServiceWindows}.
+ * the last full hour. A period is forgotten when no window of it can change any more (its end plus the
+ * allowed lateness). Keyed by (type, service), like {@link ServiceWindows}.
  */
 public final class PeriodRollups extends KeyedProcessFunction<ServiceKey, SeriesWindow, SeriesWindow> {
     private static final long serialVersionUID = 1L;
@@ -42,11 +39,6 @@ public final class PeriodRollups extends KeyedProcessFunction<ServiceKey, Series
     private transient MapState<Tuple2<Long, String>, WindowAccumulator> hours;
     /** (day start, name) → merged windows. */
     private transient MapState<Tuple2<Long, String>, WindowAccumulator> days;
-    /**
-     * The (day start, name) rows that have come out since their last change. Absent means "to write",
-     * so state from before this existed (a savepoint) writes every open day once more: never one too few.
-     */
-    private transient MapState<Tuple2<Long, String>, Boolean> daysWritten;
 
     public PeriodRollups(long allowedLatenessMs) {
         this.allowedLatenessMs = allowedLatenessMs;
@@ -58,8 +50,6 @@ public final class PeriodRollups extends KeyedProcessFunction<ServiceKey, Series
                 Types.TUPLE(Types.LONG, Types.STRING), TypeInformation.of(WindowAccumulator.class)));
         days = getRuntimeContext().getMapState(new MapStateDescriptor<>("days",
                 Types.TUPLE(Types.LONG, Types.STRING), TypeInformation.of(WindowAccumulator.class)));
-        daysWritten = getRuntimeContext().getMapState(new MapStateDescriptor<>("days-written",
-                Types.TUPLE(Types.LONG, Types.STRING), Types.BOOLEAN));
     }
 
     @Override
@@ -72,8 +62,6 @@ public final class PeriodRollups extends KeyedProcessFunction<ServiceKey, Series
         add(hours, hour, MetricWindow.ROLLUP_NAME, delta);
         add(days, day, name, delta);
         add(days, day, MetricWindow.ROLLUP_NAME, delta);
-        daysWritten.remove(Tuple2.of(day, name));
-        daysWritten.remove(Tuple2.of(day, MetricWindow.ROLLUP_NAME));
 
         long watermark = ctx.timerService().currentWatermark();
         long hourClose = hour + HOUR_MS - 1;
@@ -83,8 +71,6 @@ public final class PeriodRollups extends KeyedProcessFunction<ServiceKey, Series
             emit(ctx.getCurrentKey(), hours, hour, HOUR_MS, name, out);
             if (dayClose <= watermark) {
                 emit(ctx.getCurrentKey(), days, day, DAY_MS, name, out);
-                daysWritten.put(Tuple2.of(day, name), true);
-                daysWritten.put(Tuple2.of(day, MetricWindow.ROLLUP_NAME), true);
             }
         } else {
             ctx.timerService().registerEventTimeTimer(hourClose);
@@ -112,10 +98,9 @@ public final class PeriodRollups extends KeyedProcessFunction<ServiceKey, Series
         long end = timestamp + 1;
         if (end % HOUR_MS == 0) {
             long hour = end - HOUR_MS;
-            emitAll(ctx.getCurrentKey(), hours, hour, HOUR_MS, null, out);
-            // The day so far, or the whole day when this hour ends it: the rows that changed since they
-            // last came out.
-            emitAll(ctx.getCurrentKey(), days, Math.floorDiv(hour, DAY_MS) * DAY_MS, DAY_MS, daysWritten, out);
+            emitAll(ctx.getCurrentKey(), hours, hour, HOUR_MS, out);
+            // The day so far, or the whole day when this hour ends it.
+            emitAll(ctx.getCurrentKey(), days, Math.floorDiv(hour, DAY_MS) * DAY_MS, DAY_MS, out);
         }
         long forgetEnd = end - allowedLatenessMs;
         if (forgetEnd % HOUR_MS == 0) {
@@ -123,7 +108,6 @@ public final class PeriodRollups extends KeyedProcessFunction<ServiceKey, Series
         }
         if (forgetEnd % DAY_MS == 0) {
             forget(days, forgetEnd - DAY_MS);
-            forget(daysWritten, forgetEnd - DAY_MS);
         }
     }
 
@@ -135,21 +119,15 @@ public final class PeriodRollups extends KeyedProcessFunction<ServiceKey, Series
                 state.get(Tuple2.of(start, MetricWindow.ROLLUP_NAME))));
     }
 
-    /**
-     * Every row of one period, its series, then the service; with {@code written}, only the rows not in it,
-     * which it then holds.
-     */
+    /** Every row of one period: its series, then the service. */
     private static void emitAll(ServiceKey service, MapState<Tuple2<Long, String>, WindowAccumulator> state,
-                                long start, long length, MapState<Tuple2<Long, String>, Boolean> written,
-                                Collector<SeriesWindow> out) throws Exception {
+                                long start, long length, Collector<SeriesWindow> out) throws Exception {
         WindowAccumulator total = null;
         List<SeriesWindow> rows = new ArrayList<>();
-        List<Tuple2<Long, String>> emitted = new ArrayList<>();
         for (Map.Entry<Tuple2<Long, String>, WindowAccumulator> e : state.entries()) {
-            if (e.getKey().f0 != start || (written != null && written.contains(e.getKey()))) {
+            if (e.getKey().f0 != start) {
                 continue;
             }
-            emitted.add(e.getKey());
             if (MetricWindow.ROLLUP_NAME.equals(e.getKey().f1)) {
                 total = e.getValue();
             } else {
@@ -160,15 +138,10 @@ public final class PeriodRollups extends KeyedProcessFunction<ServiceKey, Series
         if (total != null) {
             out.collect(row(service, start, length, MetricWindow.ROLLUP_NAME, total));
         }
-        if (written != null) {
-            for (Tuple2<Long, String> key : emitted) {
-                written.put(key, true);
-            }
-        }
     }
 
-    private static <V> void forget(MapState<Tuple2<Long, String>, V> state, long start) throws Exception {
-        Iterator<Map.Entry<Tuple2<Long, String>, V>> it = state.iterator();
+    private static void forget(MapState<Tuple2<Long, String>, WindowAccumulator> state, long start) throws Exception {
+        Iterator<Map.Entry<Tuple2<Long, String>, WindowAccumulator>> it = state.iterator();
         while (it.hasNext()) {
             if (it.next().getKey().f0 == start) {
                 it.remove();
