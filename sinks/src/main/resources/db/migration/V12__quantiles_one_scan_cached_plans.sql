@@ -160,7 +160,6 @@ CREATE OR REPLACE FUNCTION latency_quantiles_of(tbl regclass, from_ts timestampt
                                                 p_service text DEFAULT NULL, p_type text DEFAULT 'request', p_name text DEFAULT NULL)
 RETURNS TABLE (service text, type text, name text, latency_count bigint, quantiles double precision[])
 LANGUAGE plpgsql STABLE AS $$
-#variable_conflict use_column
 BEGIN
     IF p_service IS NOT NULL AND p_type IS NOT NULL AND p_name IS NOT NULL THEN
         IF tbl = 'metric_windows'::regclass THEN
@@ -183,7 +182,6 @@ CREATE OR REPLACE FUNCTION latency_quantiles(from_ts timestamptz, to_ts timestam
                                   p_service text DEFAULT NULL, p_type text DEFAULT 'request', p_name text DEFAULT NULL)
 RETURNS TABLE (service text, type text, name text, latency_count bigint, quantiles double precision[])
 LANGUAGE plpgsql STABLE AS $$
-#variable_conflict use_column
 DECLARE
     h0 timestamptz;  -- hourly rows from here (the first whole hour)
     h1 timestamptz;  -- to here (the end of the last whole hour the hourly rows hold)

@@ -98,7 +98,7 @@ public final class AgentBench {
                     byName.get("recordRequest")[0], byName.get("record")[0], byName.get("recordRequest")[1],
                     byName.get("recordRequest2Threads")[0], byName.get("record2Threads")[0], byName.get("record")[1],
                     byName.get("recordRequestWhenFull")[0], measuredDrops, background, paced,
-                    byName.get("request")[0], byName.get("request")[1]);
+                    byName.get("oneRequest")[0], byName.get("oneRequest")[1]);
             print(report, out);
             return report;
         } finally {

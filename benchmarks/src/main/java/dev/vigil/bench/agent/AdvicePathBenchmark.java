@@ -65,7 +65,7 @@ public class AdvicePathBenchmark {
 
     @Benchmark
     @Threads(1)
-    public void request() {
+    public void oneRequest() {
         long handler = VigilHooks.enter(VigilHooks.HTTP_SERVER);
         VigilHooks.prepared(driverStatement, SQL);
         VigilHooks.prepared(poolStatement, SQL);

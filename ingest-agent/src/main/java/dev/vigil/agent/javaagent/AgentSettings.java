@@ -28,6 +28,8 @@ final class AgentSettings {
     final String bootstrapServers;
     final String topic;
     final String instance;
+    /** Distinct route names before new ones become {@code METHOD /{other}}; {@code max.routes=}. */
+    static final int DEFAULT_MAX_ROUTES = 1_000;
     final int maxRoutes;
     final Duration closeTimeout;
     final RecordFormat format;
@@ -50,7 +52,7 @@ final class AgentSettings {
         instance = s.remove("instance");
         String formatName = s.remove("format");
         format = formatName == null ? RecordFormat.BATCH : RecordFormat.parse(formatName);
-        maxRoutes = positive(s.remove("max.routes"), "max.routes", 1_000);
+        maxRoutes = positive(s.remove("max.routes"), "max.routes", DEFAULT_MAX_ROUTES);
         closeTimeout = Duration.ofMillis(positive(s.remove("close.timeout.ms"), "close.timeout.ms", 5_000));
         for (int i = 0; i < INSTRUMENTATIONS.size(); i++) {
             String value = s.remove(PREFIX + INSTRUMENTATIONS.get(i));

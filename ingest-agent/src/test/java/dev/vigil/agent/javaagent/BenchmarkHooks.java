@@ -4,6 +4,8 @@ import dev.vigil.agent.MetricsAgent;
 import dev.vigil.agent.bootstrap.VigilHooks;
 import org.slf4j.LoggerFactory;
 
+import java.util.Arrays;
+
 /**
  * The -javaagent's recording side without ByteBuddy, for measuring what its advice costs a request (the
  * benchmarks use it through this module's test-jar): {@link VigilHooks} reporting to the recorder the
@@ -17,7 +19,8 @@ public final class BenchmarkHooks {
     /** Makes {@link VigilHooks} record into {@code agent}, as the installed agent does. */
     public static void install(MetricsAgent agent) {
         boolean[] on = new boolean[VigilHooks.INSTRUMENTATIONS];
-        java.util.Arrays.fill(on, true);
-        VigilHooks.install(new AgentRecorder(agent, 1_000 /* max.routes default */, LoggerFactory.getLogger(BenchmarkHooks.class)), on);
+        Arrays.fill(on, true);
+        VigilHooks.install(new AgentRecorder(agent, AgentSettings.DEFAULT_MAX_ROUTES,
+                LoggerFactory.getLogger(BenchmarkHooks.class)), on);
     }
 }
