@@ -63,6 +63,7 @@ class RollupsIT {
                                OR r.hits IS DISTINCT FROM m.hits OR r.misses IS DISTINCT FROM m.misses
                                OR r.latency_hist IS DISTINCT FROM m.latency_hist
                                OR r.latency_hist_index IS DISTINCT FROM m.latency_hist_index
+                               OR r.latency_hist_subindex IS DISTINCT FROM m.latency_hist_subindex
                                OR r.min_ms IS DISTINCT FROM m.min_ms OR r.max_ms IS DISTINCT FROM m.max_ms
                                OR r.p50_ms IS DISTINCT FROM m.p50_ms OR r.p90_ms IS DISTINCT FROM m.p90_ms
                                OR r.p95_ms IS DISTINCT FROM m.p95_ms OR r.p99_ms IS DISTINCT FROM m.p99_ms
@@ -88,11 +89,17 @@ class RollupsIT {
                 + "FROM metric_windows WHERE service = ? AND type = 'request' AND name = '*'";
         String fromHours = fromMinutes.replace("FROM metric_windows ", "FROM metric_windows_1h ");
         String fromDays = fromMinutes.replace("FROM metric_windows ", "FROM metric_windows_1d ");
+        // three passes through the sub-indexes the job wrote (schema v13)
+        String throughHours = "SELECT quantiles FROM latency_quantiles_of('metric_windows_1h', '-infinity', 'infinity', "
+                + "ARRAY[0.5, 0.95, 0.99], ?, 'request', '*')";
+        String throughDays = throughHours.replace("'metric_windows_1h'", "'metric_windows_1d'");
         try (Connection c = DriverManager.getConnection(db)) {
             for (String service : Workload.SERVICES) {
                 double[] minutes = quantiles(c, fromMinutes, service);
                 assertThat(quantiles(c, fromHours, service)).as(service + " from hours").containsExactly(minutes);
                 assertThat(quantiles(c, fromDays, service)).as(service + " from days").containsExactly(minutes);
+                assertThat(quantiles(c, throughHours, service)).as(service + " through the hours' sub-indexes").containsExactly(minutes);
+                assertThat(quantiles(c, throughDays, service)).as(service + " through the days' sub-indexes").containsExactly(minutes);
                 double[] exact = events.stream().filter(e -> e.service().equals(service) && e.type().wireName().equals("request"))
                         .mapToDouble(MetricEvent::durationMs).sorted().toArray();
                 double[] qs = {0.5, 0.95, 0.99};

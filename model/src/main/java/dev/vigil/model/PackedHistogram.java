@@ -123,13 +123,40 @@ public final class PackedHistogram {
      * @param packed ascending, as {@link #pack} writes it
      */
     public static long[] index(long[] packed) {
+        return summary(packed, INDEX_GROUP_SHIFT);
+    }
+
+    /** A part of the sub-index holds 2^4 = 16 consecutive buckets: eight parts to a group of the index. */
+    public static final int SUB_INDEX_PART_SHIFT = 4;
+    /** Parts of the sub-index per group of the index. */
+    public static final int SUB_INDEX_PARTS = 1 << (INDEX_GROUP_SHIFT - SUB_INDEX_PART_SHIFT);
+
+    /**
+     * The histogram's sub-index, as stored in {@code latency_hist_subindex} of the hourly and daily rollups: the
+     * {@link #index} again at a finer grain, each group of 128 buckets cut into {@link #SUB_INDEX_PARTS} parts of
+     * 16, so that a quantile over many wide histograms reads an eighth of a group's buckets after adding up
+     * eight numbers per row of it. Element 0 is the lowest group {@code lo} (as in the index); element
+     * {@code 1 + 8 * (g - lo) + p} describes part {@code p} of group {@code g} in the index's form
+     * ({@code start << 48 | length << 36 | count}, 0 for an empty part); null for no histogram or where a field
+     * would not fit, as for the index. The SQL function {@code latency_hist_subindex_of} computes the same.
+     *
+     * @param packed ascending, as {@link #pack} writes it
+     */
+    public static long[] subIndex(long[] packed) {
+        return summary(packed, SUB_INDEX_PART_SHIFT);
+    }
+
+    /** Where each run of 2^shift buckets starts, its length and count, for the groups of 128 that hold any. */
+    private static long[] summary(long[] packed, int shift) {
         if (packed == null || packed.length == 0 || packed.length > INDEX_MAX_START) {
             return null;
         }
         long lo = bucketOf(packed[0]) >>> INDEX_GROUP_SHIFT;
         long hi = bucketOf(packed[packed.length - 1]) >>> INDEX_GROUP_SHIFT;
-        long[] index = new long[(int) (hi - lo) + 2];
-        index[0] = lo;
+        int perGroup = 1 << (INDEX_GROUP_SHIFT - shift);
+        long first = lo * perGroup;
+        long[] summary = new long[(int) (hi - lo + 1) * perGroup + 1];
+        summary[0] = lo;
         long previous = -1;
         for (int i = 0; i < packed.length; i++) {
             long bucket = bucketOf(packed[i]);
@@ -137,16 +164,16 @@ public final class PackedHistogram {
                 throw new IllegalArgumentException("a packed histogram must be ascending");
             }
             previous = bucket;
-            int slot = (int) ((bucket >>> INDEX_GROUP_SHIFT) - lo) + 1;
-            long entry = index[slot] == 0 ? (long) (i + 1) << INDEX_START_SHIFT : index[slot];
+            int slot = (int) ((bucket >>> shift) - first) + 1;
+            long entry = summary[slot] == 0 ? (long) (i + 1) << INDEX_START_SHIFT : summary[slot];
             long length = ((entry >>> INDEX_LENGTH_SHIFT) & INDEX_MAX_LENGTH) + 1;
             long count = (entry & INDEX_MAX_COUNT) + countOf(packed[i]); // < 2^41: no overflow before the check
             if (length > INDEX_MAX_LENGTH || count > INDEX_MAX_COUNT) {
                 return null;
             }
-            index[slot] = (entry >>> INDEX_START_SHIFT) << INDEX_START_SHIFT | length << INDEX_LENGTH_SHIFT | count;
+            summary[slot] = (entry >>> INDEX_START_SHIFT) << INDEX_START_SHIFT | length << INDEX_LENGTH_SHIFT | count;
         }
-        return index;
+        return summary;
     }
 
     /**

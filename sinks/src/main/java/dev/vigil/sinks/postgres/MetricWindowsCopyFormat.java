@@ -24,8 +24,8 @@ public final class MetricWindowsCopyFormat {
 
     /** The columns, in the order {@link #append} writes them. */
     public static final String COLUMNS = "type, service, name, window_start, window_end, count, errors, error_rate, hits, "
-            + "misses, hit_rate, min_ms, mean_ms, p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, max_ms, latency_hist, latency_hist_index";
-    private static final short FIELDS = 21;
+            + "misses, hit_rate, min_ms, mean_ms, p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, max_ms, latency_hist, latency_hist_index, latency_hist_subindex";
+    private static final short FIELDS = 22;
 
     private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
     /** PostgreSQL's epoch, 2000-01-01T00:00:00Z, in Unix milliseconds. */
@@ -79,6 +79,8 @@ public final class MetricWindowsCopyFormat {
         long[] hist = w.latencyHist();
         int8Array(hist);
         int8Array(PackedHistogram.index(hist));
+        // Only the rollups' histograms are wide enough for the finer index to pay for its bytes (schema v13).
+        int8Array(WindowTable.of(w) == WindowTable.WINDOWS ? null : PackedHistogram.subIndex(hist));
     }
 
     /** Writes the trailer; the batch is then complete. */

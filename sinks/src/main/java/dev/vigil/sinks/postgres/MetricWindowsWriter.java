@@ -65,7 +65,7 @@ final class MetricWindowsWriter implements SinkWriter<MetricWindow> {
             + "min_ms = EXCLUDED.min_ms, mean_ms = EXCLUDED.mean_ms, p50_ms = EXCLUDED.p50_ms, "
             + "p90_ms = EXCLUDED.p90_ms, p95_ms = EXCLUDED.p95_ms, p99_ms = EXCLUDED.p99_ms, "
             + "p999_ms = EXCLUDED.p999_ms, max_ms = EXCLUDED.max_ms, latency_hist = EXCLUDED.latency_hist, "
-            + "latency_hist_index = EXCLUDED.latency_hist_index, "
+            + "latency_hist_index = EXCLUDED.latency_hist_index, latency_hist_subindex = EXCLUDED.latency_hist_subindex, "
             + "updated_at = now()";
 
     private final String jdbcUrl;

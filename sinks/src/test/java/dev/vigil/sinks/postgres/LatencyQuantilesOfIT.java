@@ -58,21 +58,34 @@ class LatencyQuantilesOfIT {
             hists.add(histogram(random, 1 + random.nextInt(3000), 0.2 + random.nextDouble() * 30, random.nextDouble() * 1.5));
         }
         try (Connection c = DriverManager.getConnection(url);
-             PreparedStatement ps = c.prepareStatement("SELECT latency_hist_index_of(?)")) {
+             PreparedStatement ps = c.prepareStatement("SELECT latency_hist_index_of(?), latency_hist_subindex_of(?)")) {
             for (long[] hist : hists) {
                 ps.setArray(1, array(c, hist));
+                ps.setArray(2, array(c, hist));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     assertThat(longs(rs.getArray(1))).as(Arrays.toString(hist)).isEqualTo(PackedHistogram.index(hist));
+                    assertThat(longs(rs.getArray(2))).as("sub-index of " + Arrays.toString(hist)).isEqualTo(PackedHistogram.subIndex(hist));
                 }
             }
             ps.setArray(1, array(c, new long[0]));
+            ps.setArray(2, array(c, new long[0]));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 assertThat(rs.getArray(1)).isNull();
+                assertThat(rs.getArray(2)).isNull();
             }
         }
         assertThat(PackedHistogram.index(null)).isNull();
+        assertThat(PackedHistogram.subIndex(null)).isNull();
+        long[] twoGroups = PackedHistogram.subIndex(new long[] {PackedHistogram.pack(300, 5), PackedHistogram.pack(317, 1),
+                PackedHistogram.pack(318, 2), PackedHistogram.pack(400, 3)});
+        assertThat(twoGroups).as("groups 2 and 3 (buckets 256-511), eight parts each").hasSize(17);
+        assertThat(twoGroups[0]).isEqualTo(2);
+        assertThat(twoGroups[1 + 2]).as("part 2 of group 2: buckets 288-303, the first number").isEqualTo(1L << 48 | 1L << 36 | 5);
+        assertThat(twoGroups[1 + 3]).as("part 3: buckets 304-319, two numbers from the second").isEqualTo(2L << 48 | 2L << 36 | 3);
+        assertThat(twoGroups[1 + 8 + 1]).as("part 1 of group 3: buckets 400-415").isEqualTo(4L << 48 | 1L << 36 | 3);
+        assertThat(Arrays.stream(twoGroups).filter(v -> v == 0).count()).as("the other parts are empty").isEqualTo(13);
         long[] tooMany = {PackedHistogram.pack(3000, PackedHistogram.MAX_COUNT), PackedHistogram.pack(3000, PackedHistogram.MAX_COUNT)};
         assertThat(PackedHistogram.index(tooMany)).as("more than 2^36 - 1 durations in one group: no index").isNull();
     }
@@ -84,8 +97,8 @@ class LatencyQuantilesOfIT {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO metric_windows_1h (type, service, name, window_start, window_end, count, errors, error_rate,
-                                                   latency_hist, latency_hist_index)
-                    VALUES (?, ?, ?, ?, ?, 1, 0, 0, ?, ?)""")) {
+                                                   latency_hist, latency_hist_index, latency_hist_subindex)
+                    VALUES (?, ?, ?, ?, ?, 1, 0, 0, ?, ?, ?)""")) {
                 String[][] series = {{"request", "shop", "GET /a"}, {"request", "shop", "GET /b"},
                         {"request", "pay", "*"}, {"query", "shop", "SELECT orders"}};
                 for (int s = 0; s < series.length; s++) {
@@ -101,6 +114,8 @@ class LatencyQuantilesOfIT {
                         ps.setArray(6, hist == null ? null : array(c, hist));
                         // every third row without an index, as a row written before v9
                         ps.setArray(7, hist == null || hour % 3 == 0 ? null : array(c, PackedHistogram.index(hist)));
+                        // and every fourth without a sub-index (v13), as a rollup written before it: every mix
+                        ps.setArray(8, hist == null || hour % 4 == 1 ? null : array(c, PackedHistogram.subIndex(hist)));
                         ps.addBatch();
                     }
                 }
@@ -134,7 +149,8 @@ class LatencyQuantilesOfIT {
                         UPDATE metric_windows_1h SET latency_hist = latency_hist[1:3]
                         WHERE service = 'pay' AND latency_hist IS NOT NULL AND cardinality(latency_hist) > 3""");
                 assertThat(updated).isPositive();
-                assertThat(rows(st, "SELECT 'stale', count(*)::text FROM metric_windows_1h WHERE service = 'pay' AND latency_hist_index IS NOT NULL"))
+                assertThat(rows(st, "SELECT 'stale', count(*)::text FROM metric_windows_1h WHERE service = 'pay' "
+                        + "AND (latency_hist_index IS NOT NULL OR latency_hist_subindex IS NOT NULL)"))
                         .containsEntry("stale", "0");
                 c.commit();
                 Map<String, String> after = rows(st, """

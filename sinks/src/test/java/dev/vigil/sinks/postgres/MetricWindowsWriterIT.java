@@ -75,6 +75,42 @@ class MetricWindowsWriterIT {
         writer.close();
     }
 
+    /**
+     * Hourly and daily rows carry the sub-index (schema v13) that PostgreSQL computes from their histograms,
+     * copied straight in and upserted alike; minute rows carry none.
+     */
+    @Test
+    void rollupRowsCarryTheSubIndexPostgresComputes(EmbeddedStack stack) throws Exception {
+        String url = PostgresUrl.toJdbc(stack.postgres().createDatabase("writer_subindex"));
+        SchemaMigrator.migrate(url);
+        MetricWindowsWriter writer = new MetricWindowsWriter(url, 1000, 200, 2, new ManualTime(), new SimpleCounter(), null);
+        long hour = T - T % 3_600_000L;
+        long day = T - T % 86_400_000L;
+        long[] wide = {300, 2, 1_000_000, 7, 1_050_000, 1, 7_777_777, 3, 40_000_000, 1};
+        for (int version = 0; version < 2; version++) {  // a first write is copied in, the second upserted
+            long extra = version;
+            writer.write(row("request", "api", "GET /a", hour, 14, 1.0, wide), null);
+            writer.write(new MetricWindow("request", "api", "GET /a", hour, hour + 3_600_000L, 14 + extra, 0, null, null,
+                    0.5, 12.25, 1.0, 90.0, 95.5, 99.0, 123_456.789, 2e6, new long[] {300, 2, 1_000_000, 7 + extra, 40_000_000, 1}), null);
+            writer.write(new MetricWindow("request", "api", "GET /a", day, day + 86_400_000L, 14 + extra, 0, null, null,
+                    0.5, 12.25, 1.0, 90.0, 95.5, 99.0, 123_456.789, 2e6, new long[] {300, 2 + extra, 7_777_777, 3, 40_000_000, 1}), null);
+            writer.flush(true);
+            try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("""
+                         SELECT (SELECT count(*) FROM metric_windows WHERE latency_hist_subindex IS NOT NULL),
+                                (SELECT count(*) FROM metric_windows_1h WHERE latency_hist_subindex = latency_hist_subindex_of(latency_hist)),
+                                (SELECT count(*) FROM metric_windows_1d WHERE latency_hist_subindex = latency_hist_subindex_of(latency_hist)),
+                                (SELECT count(*) FROM metric_windows_1h WHERE count = 14 + %d)""".formatted(extra))) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("minute rows: no sub-index").isZero();
+                assertThat(rs.getLong(2)).as("hourly row %d", version).isEqualTo(1);
+                assertThat(rs.getLong(3)).as("daily row %d", version).isEqualTo(1);
+                assertThat(rs.getLong(4)).as("version %d written", version).isEqualTo(1);
+            }
+        }
+        writer.close();
+    }
+
     @Test
     void aFullBatchIsWrittenWithoutWaitingAndAConnectionLostBetweenBatchesIsReplaced(EmbeddedStack stack) throws Exception {
         String url = PostgresUrl.toJdbc(stack.postgres().createDatabase("writer_batches"));

@@ -32,7 +32,19 @@ class SchemaMigratorIT {
         assertThat(columns(url, "metric_windows")).containsExactly(
                 "type", "service", "name", "window_start", "window_end", "count", "errors", "error_rate",
                 "hits", "misses", "hit_rate", "min_ms", "mean_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms",
-                "p999_ms", "max_ms", "latency_hist", "updated_at", "latency_hist_index");
+                "p999_ms", "max_ms", "latency_hist", "updated_at", "latency_hist_index", "latency_hist_subindex");
+        assertThat(columns(url, "metric_windows_1h")).as("the rollups have the same columns").isEqualTo(columns(url, "metric_windows"));
+        assertThat(columns(url, "metric_windows_1d")).isEqualTo(columns(url, "metric_windows"));
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("SELECT vigil_ensure_partition('metric_windows_1h', '2031-07-04T00:00:00Z')");
+            try (ResultSet rs = st.executeQuery("""
+                    SELECT count(*), count(*) FILTER (WHERE a.attstorage <> 'p') FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid
+                    WHERE a.attname = 'latency_hist_subindex' AND r.relname LIKE 'metric_windows%'""")) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("tables and partitions with a sub-index").isGreaterThan(4);
+                assertThat(rs.getLong(2)).as("every partition, also one created later, stores it uncompressed").isZero();
+            }
+        }
         assertThat(columns(url, "alerts")).startsWith(
                 "alert_id", "event", "rule", "severity", "type", "service", "name", "metric", "value",
                 "threshold", "window_start", "window_end", "started_at", "summary");
