@@ -257,14 +257,14 @@ LANGUAGE sql IMMUTABLE AS $fn$
       wanted_targets AS (
         SELECT DISTINCT t.service, t.type, t.name, t.target FROM targets t
     ), buckets AS (
-        -- the targets' buckets only: a slice of each row (k.e: its index entry for the group), the whole
-        -- histogram of a row without an index
+        -- v12's last pass: those groups' buckets only, a slice of each indexed row, the whole of the others
         SELECT s.service, s.type, s.name, wt.target, y >> 40 AS bucket, sum(y & 1099511627775) AS c
         FROM src s JOIN wanted_targets wt ON wt.service = s.service AND wt.type = s.type AND wt.name = s.name,
-             LATERAL (SELECT CASE WHEN s.x IS NOT NULL AND wt.target >= s.x[1] AND wt.target <= s.x[1] + cardinality(s.x) - 2
-                                  THEN s.x[wt.target - s.x[1] + 2] END AS e) k,
-             LATERAL (SELECT CASE WHEN k.e IS NOT NULL THEN s.h[(k.e >> 48) : (k.e >> 48) + ((k.e >> 36) & 4095) - 1]
-                                  WHEN s.x IS NULL THEN s.h END AS part) p,
+             LATERAL (SELECT CASE WHEN s.x IS NULL THEN s.h
+                                  WHEN wt.target < s.x[1] OR wt.target > s.x[1] + cardinality(s.x) - 2 THEN NULL
+                                  ELSE s.h[(s.x[wt.target - s.x[1] + 2] >> 48)
+                                           : (s.x[wt.target - s.x[1] + 2] >> 48) + ((s.x[wt.target - s.x[1] + 2] >> 36) & 4095) - 1]
+                             END AS part) p,
              unnest(p.part) AS y
         WHERE (y >> 47) = wt.target
         GROUP BY 1, 2, 3, 4, 5
