@@ -84,7 +84,8 @@ public final class SqlBench {
                          double serveServices24hFirstMs, double series30dFromHoursIndexedMs,
                          double seriesDayFromMinutesIndexedMs, double seriesDayThreeQuantilesIndexedMs,
                          double fleetDayFromHoursIndexedMs, double series30dTiledMs, double fleetDayTiledMs,
-                         double seriesDayTiledMs, double series30dRaggedTiledMs) {
+                         double seriesDayTiledMs, double series30dRaggedTiledMs, double hourRowBytes,
+                         double hourSubIndexBytes) {
     }
 
     private SqlBench() {
@@ -175,6 +176,8 @@ public final class SqlBench {
                 out.printf("a minute row: %.0f bytes with its indexes (heap %.0f, indexes %.0f); latency_hist %.0f bytes, "
                                 + "%.1f buckets; %d rows in the day's partition%n", size.get("total"), size.get("heap"),
                         size.get("index"), size.get("hist"), size.get("buckets"), size.get("rows").longValue());
+                double[] hourRow = hourRowSize(c);
+                out.printf("an hourly row of the 30-day series: %.0f bytes in the heap, of which its sub-index %.0f%n", hourRow[0], hourRow[1]);
                 double[] serve = serve(db, s, day);
                 out.printf("vigil serve: started in %.0f ms; /api/services over the UTC day of %d series: %9.1f ms (goal < 500)%n",
                         serve[0], (long) s.services() * s.names(), serve[1]);
@@ -182,17 +185,19 @@ public final class SqlBench {
                 out.printf("  then each a minute later (the server reads only the rows it has not read):     %9.1f ms (goal < 500)%n", serve[2]);
                 Report r = new Report(q1.ms(), q2.ms(), q3.ms(), q3b.ms(), q4.ms(), q1d.ms(), q2h.ms(), size.get("total"),
                         size.get("heap"), size.get("index"), size.get("hist"), size.get("buckets"), size.get("rows").longValue(),
-                        serve[0], serve[1], serve[2], serve[3], i1.ms(), i3.ms(), i3b.ms(), i2h.ms(), t1.ms(), t2.ms(), t3.ms(), t1r.ms());
+                        serve[0], serve[1], serve[2], serve[3], i1.ms(), i3.ms(), i3b.ms(), i2h.ms(), t1.ms(), t2.ms(), t3.ms(), t1r.ms(),
+                        hourRow[0], hourRow[1]);
                 out.printf("sql-bench series_30d_1h_p95_ms=%.1f fleet_day_p50_p95_p99_ms=%.1f series_day_1m_p95_ms=%.1f "
                                 + "series_day_1m_3q_ms=%.1f series_30d_1m_p95_ms=%.1f series_30d_1d_p95_ms=%.1f "
                                 + "fleet_day_1h_p50_p95_p99_ms=%.1f minute_row_bytes=%.0f hist_bytes=%.0f buckets_per_row=%.1f "
                                 + "serve_start_ms=%.0f serve_services_day_ms=%.1f serve_services_24h_ms=%.1f serve_services_24h_first_ms=%.1f "
                                 + "series_30d_1h_p95_indexed_ms=%.1f series_day_1m_p95_indexed_ms=%.1f series_day_1m_3q_indexed_ms=%.1f "
                                 + "fleet_day_1h_p50_p95_p99_indexed_ms=%.1f series_30d_tiled_p95_ms=%.1f fleet_day_tiled_p50_p95_p99_ms=%.1f "
-                                + "series_day_tiled_p95_ms=%.1f series_30d_ragged_tiled_p95_ms=%.1f%n",
+                                + "series_day_tiled_p95_ms=%.1f series_30d_ragged_tiled_p95_ms=%.1f hour_row_bytes=%.0f "
+                                + "hour_subindex_bytes=%.0f%n",
                         q1.ms(), q2.ms(), q3.ms(), q3b.ms(), q4.ms(), q1d.ms(), q2h.ms(), r.minuteRowBytes(), r.histBytes(),
                         r.bucketsPerRow(), r.serveStartMs(), r.serveServicesDayMs(), r.serveServices24hMs(), r.serveServices24hFirstMs(),
-                        i1.ms(), i3.ms(), i3b.ms(), i2h.ms(), t1.ms(), t2.ms(), t3.ms(), t1r.ms());
+                        i1.ms(), i3.ms(), i3b.ms(), i2h.ms(), t1.ms(), t2.ms(), t3.ms(), t1r.ms(), r.hourRowBytes(), r.hourSubIndexBytes());
                 if (s.keep()) {
                     out.println("postgres=" + db);
                     out.println("kept running for a look at the data; Ctrl-C stops it");
@@ -458,6 +463,20 @@ public final class SqlBench {
     }
 
     /** Bytes per row of the fleet day's minute partition: heap (with TOAST) and indexes. */
+    /** An hourly row of the 30-day series as stored in the heap, and its sub-index's share (schema v13). */
+    private static double[] hourRowSize(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT avg(pg_column_size(t.*))::float8, "
+                + "avg(coalesce(pg_column_size(latency_hist_subindex), 0))::float8 FROM metric_windows_1h t "
+                + "WHERE service = ? AND type = 'request' AND name = ?")) {
+            ps.setString(1, LONG_SERVICE);
+            ps.setString(2, LONG_NAME);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new double[] {rs.getDouble(1), rs.getDouble(2)};
+            }
+        }
+    }
+
     private static Map<String, Double> minuteRowSize(Connection c, long day) throws SQLException {
         String partition;
         try (PreparedStatement ps = c.prepareStatement("SELECT partition_name FROM vigil_partition_of('metric_windows', ?)")) {

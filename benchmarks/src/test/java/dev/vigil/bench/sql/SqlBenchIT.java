@@ -21,6 +21,7 @@ class SqlBenchIT {
                 .isEqualTo((2 * 4 + 1) * 1440);
         assertThat(r.bucketsPerRow()).isPositive();
         assertThat(r.minuteRowBytes()).isGreaterThan(r.histBytes());
+        assertThat(r.hourSubIndexBytes()).as("the job's rollups carry a sub-index").isPositive().isLessThan(r.hourRowBytes());
         assertThat(r.serveServicesDayMs()).as("vigil serve answered the fleet's day").isPositive();
     }
 }
