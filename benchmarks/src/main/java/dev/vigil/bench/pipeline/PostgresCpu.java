@@ -28,13 +28,12 @@ final class PostgresCpu {
 
     /** The server behind {@code jdbcUrl}, found as the parent of one of its backends. */
     static PostgresCpu of(String jdbcUrl) throws SQLException, IOException {
-        long backend;
+        // Read while the connection is open: its backend exits when it closes (a CI run once lost that race).
         try (Connection c = DriverManager.getConnection(jdbcUrl); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
             rs.next();
-            backend = rs.getLong(1);
+            return new PostgresCpu(Long.parseLong(fields(rs.getLong(1))[1]));
         }
-        return new PostgresCpu(Long.parseLong(fields(backend)[1]));
     }
 
     /** CPU seconds used so far by the server's live processes and its reaped children. */
