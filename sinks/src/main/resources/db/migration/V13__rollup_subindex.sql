@@ -345,16 +345,16 @@ DO $$
 DECLARE
     f record;
     body text;
+    -- the tiles of latency_quantiles() that are rollup rows: hours, days, hours
+    tile_rollups text := vigil_range_rows('metric_windows_1h', 2) || ' UNION ALL ' || vigil_range_rows('metric_windows_1d', 3)
+                         || ' UNION ALL ' || vigil_range_rows('metric_windows_1h', 4);
 BEGIN
     FOR f IN SELECT * FROM (VALUES
         ('minutes', 'metric_windows', NULL),
         ('hours', 'metric_windows_1h', 'metric_windows_1h'),
         ('days', 'metric_windows_1d', 'metric_windows_1d'),
-        ('tiled', '(' || vigil_range_rows('metric_windows', 1) || ' UNION ALL ' || vigil_range_rows('metric_windows_1h', 2)
-                  || ' UNION ALL ' || vigil_range_rows('metric_windows_1d', 3) || ' UNION ALL '
-                  || vigil_range_rows('metric_windows_1h', 4) || ' UNION ALL ' || vigil_range_rows('metric_windows', 5) || ')',
-                  '(' || vigil_range_rows('metric_windows_1h', 2) || ' UNION ALL ' || vigil_range_rows('metric_windows_1d', 3)
-                  || ' UNION ALL ' || vigil_range_rows('metric_windows_1h', 4) || ')')
+        ('tiled', '(' || vigil_range_rows('metric_windows', 1) || ' UNION ALL ' || tile_rollups || ' UNION ALL '
+                  || vigil_range_rows('metric_windows', 5) || ')', '(' || tile_rollups || ')')
     ) AS v(kind, source, rollups) LOOP
         IF f.rollups IS NULL THEN
             body := format('RETURN QUERY %s;', vigil_quantiles_query(f.source, true, false));
@@ -418,6 +418,7 @@ DECLARE
     d0 timestamptz;  -- daily rows from here (the first whole day)
     d1 timestamptz;  -- to here (the end of the last whole day before h1 the daily rows hold)
     rollups text;    -- the tiles' rollup rows, for the choice of statement
+    bounds timestamptz[];
 BEGIN
     IF from_ts IS NULL OR to_ts IS NULL THEN
         RAISE EXCEPTION 'latency_quantiles: give the time range [from_ts, to_ts)';
@@ -441,9 +442,9 @@ BEGIN
         d1 := h0;
     END IF;
     -- [from, h0) minutes, [h0, d0) hours, [d0, d1) days, [d1, h1) hours, [h1, to) minutes
+    bounds := ARRAY[from_ts, h0, d0, d1, h1, to_ts];
     IF p_service IS NOT NULL AND p_type IS NOT NULL AND p_name IS NOT NULL THEN
-        RETURN QUERY SELECT * FROM vigil_series_quantiles_tiled(from_ts, to_ts, p_service, p_type, p_name, qs,
-                                                                ARRAY[from_ts, h0, d0, d1, h1, to_ts]);
+        RETURN QUERY SELECT * FROM vigil_series_quantiles_tiled(from_ts, to_ts, p_service, p_type, p_name, qs, bounds);
         RETURN;
     END IF;
     -- empty ones skipped; three passes when every rollup row among them has a sub-index
@@ -454,14 +455,11 @@ BEGIN
     RETURN QUERY SELECT * FROM vigil_quantiles_through_index(
         '(' || coalesce(nullif(array_to_string(ARRAY[
             CASE WHEN from_ts < h0 THEN vigil_range_rows('metric_windows', 1) END,
-            CASE WHEN h0 < d0 THEN vigil_range_rows('metric_windows_1h', 2) END,
-            CASE WHEN d0 < d1 THEN vigil_range_rows('metric_windows_1d', 3) END,
-            CASE WHEN d1 < h1 THEN vigil_range_rows('metric_windows_1h', 4) END,
+            rollups,
             CASE WHEN h1 < to_ts THEN vigil_range_rows('metric_windows', 5) END], ' UNION ALL '), ''),
                              vigil_range_rows('metric_windows', 1)) || ')',  -- an empty range: no rows
-        from_ts, to_ts, qs, p_service, p_type, p_name, ARRAY[from_ts, h0, d0, d1, h1, to_ts],
-        rollups IS NOT NULL AND NOT vigil_rollups_lack_subindex('(' || rollups || ')', from_ts, to_ts, p_service, p_type, p_name,
-                                                              ARRAY[from_ts, h0, d0, d1, h1, to_ts]));
+        from_ts, to_ts, qs, p_service, p_type, p_name, bounds,
+        rollups IS NOT NULL AND NOT vigil_rollups_lack_subindex('(' || rollups || ')', from_ts, to_ts, p_service, p_type, p_name, bounds));
 END
 $$;
 

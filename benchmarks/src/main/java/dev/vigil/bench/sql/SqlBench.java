@@ -462,7 +462,6 @@ public final class SqlBench {
         }
     }
 
-    /** Bytes per row of the fleet day's minute partition: heap (with TOAST) and indexes. */
     /** An hourly row of the 30-day series as stored in the heap, and its sub-index's share (schema v13). */
     private static double[] hourRowSize(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT avg(pg_column_size(t.*))::float8, "
@@ -477,6 +476,7 @@ public final class SqlBench {
         }
     }
 
+    /** Bytes per row of the fleet day's minute partition: heap (with TOAST) and indexes. */
     private static Map<String, Double> minuteRowSize(Connection c, long day) throws SQLException {
         String partition;
         try (PreparedStatement ps = c.prepareStatement("SELECT partition_name FROM vigil_partition_of('metric_windows', ?)")) {

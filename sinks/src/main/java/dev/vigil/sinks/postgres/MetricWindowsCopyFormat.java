@@ -79,8 +79,7 @@ public final class MetricWindowsCopyFormat {
         long[] hist = w.latencyHist();
         int8Array(hist);
         int8Array(PackedHistogram.index(hist));
-        // Only the rollups' histograms are wide enough for the finer index to pay for its bytes (schema v13).
-        int8Array(WindowTable.of(w) == WindowTable.WINDOWS ? null : PackedHistogram.subIndex(hist));
+        int8Array(WindowTable.of(w).subIndexed() ? PackedHistogram.subIndex(hist) : null);
     }
 
     /** Writes the trailer; the batch is then complete. */

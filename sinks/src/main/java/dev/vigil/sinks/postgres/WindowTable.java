@@ -41,6 +41,14 @@ public enum WindowTable {
         return length == HOUR_MS ? HOURLY : length == DAY_MS ? DAILY : WINDOWS;
     }
 
+    /**
+     * Whether this table's rows carry {@code latency_hist_subindex} (schema v13): only the rollups' histograms are
+     * wide enough for the finer index to pay for its bytes.
+     */
+    boolean subIndexed() {
+        return this != WINDOWS;
+    }
+
     /** The SQL condition on the staging table that picks this table's rows. */
     String stagedRows() {
         return switch (this) {
