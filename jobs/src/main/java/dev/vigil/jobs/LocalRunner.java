@@ -36,9 +36,20 @@ public final class LocalRunner {
      */
     public static JobExecutionResult run(PipelineConfig cfg, Consumer<StreamExecutionEnvironment> assembly)
             throws Exception {
+        return run(cfg, new Configuration(), assembly);
+    }
+
+    /**
+     * As {@link #run(PipelineConfig, Consumer)}, with {@code flinkSettings} added to the local cluster's
+     * configuration (benchmarks add a metric reporter this way).
+     */
+    public static JobExecutionResult run(PipelineConfig cfg, Configuration flinkSettings,
+                                         Consumer<StreamExecutionEnvironment> assembly) throws Exception {
         Path checkpoints = newCheckpointsDirectory();
         try {
-            StreamExecutionEnvironment env = environment(cfg, 0, checkpoints);
+            Configuration conf = clusterConfiguration(checkpoints);
+            conf.addAll(flinkSettings);
+            StreamExecutionEnvironment env = localEnvironment(cfg, conf, 0);
             assembly.accept(env);
             return env.execute("vigil");
         } finally {

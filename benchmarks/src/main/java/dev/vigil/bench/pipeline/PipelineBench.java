@@ -7,6 +7,7 @@ import dev.vigil.jobs.VigilJob;
 import dev.vigil.sinks.postgres.SchemaMigrator;
 import dev.vigil.stack.EmbeddedStack;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.PrintStream;
@@ -39,17 +40,32 @@ public final class PipelineBench {
 
     public record Report(long events, double decodeEps, double vigilEps, double naiveEps, double flinkSqlEps,
                          long vigilPeakHeapMb, Agreement agreement, double rawEps, double decodeBatchEps,
-                         double vigilPostgresCpuSeconds) {
+                         double vigilPostgresCpuSeconds, Steady steady) {
         /** The keys scripts read; keys added later go at the end. */
         public String summaryLine() {
             return String.format(Locale.ROOT,
                     "pipeline-bench events=%d decode_eps=%.0f vigil_eps=%.0f naive_eps=%.0f flinksql_eps=%.0f "
                             + "vigil_vs_decode=%.2f vigil_vs_naive=%.2f vigil_vs_flinksql=%.2f vigil_peak_heap_mb=%d "
-                            + "raw_eps=%.0f decode_vs_raw=%.2f decode_batch_eps=%.0f vigil_postgres_cpu_s=%.1f",
+                            + "raw_eps=%.0f decode_vs_raw=%.2f decode_batch_eps=%.0f vigil_postgres_cpu_s=%.1f "
+                            + "steady_decode_eps=%.0f steady_vigil_eps=%.0f steady_naive_eps=%.0f steady_flinksql_eps=%.0f "
+                            + "steady_vigil_vs_decode=%.2f steady_vigil_vs_naive=%.2f steady_vigil_vs_flinksql=%.2f",
                     events, decodeEps, vigilEps, naiveEps, flinkSqlEps, vigilEps / decodeEps, vigilEps / naiveEps,
                     vigilEps / flinkSqlEps, vigilPeakHeapMb, rawEps, decodeEps / rawEps, decodeBatchEps,
-                    vigilPostgresCpuSeconds);
+                    vigilPostgresCpuSeconds, steady.decodeEps(), steady.vigilEps(), steady.naiveEps(), steady.flinkSqlEps(),
+                    steady.vigilEps() / steady.decodeEps(), steady.vigilEps() / steady.naiveEps(),
+                    steady.vigilEps() / steady.flinkSqlEps());
         }
+    }
+
+    /**
+     * Each Flink run's rate while its sources read from {@link #STEADY_FROM} to {@link #STEADY_TO} of the
+     * input: start-up, the first seconds of compiling and the last windows' flush left out.
+     */
+    public record Steady(double decodeEps, double vigilEps, double naiveEps, double flinkSqlEps) {
+    }
+
+    /** A run's events per second: over its whole run time, and in its steady interval. */
+    private record Rates(double whole, double steady) {
     }
 
     /** How the runs compared, window by window. */
@@ -57,6 +73,13 @@ public final class PipelineBench {
     }
 
     private static final Duration WINDOW = Duration.ofSeconds(60);
+    /** The steady interval: from the moment this share of the input was read ... */
+    static final double STEADY_FROM = 0.2;
+    /** ... to the moment this share was. */
+    static final double STEADY_TO = 0.8;
+    private static final long PROGRESS_SAMPLE_MILLIS = 20;
+    /** Every run's cluster gets the progress reporter, warm-ups too, so that they run the same code. */
+    private static final Configuration FLINK_SETTINGS = SourceProgress.flinkSettings();
 
     private PipelineBench() {
     }
@@ -94,20 +117,22 @@ public final class PipelineBench {
             out.printf(Locale.ROOT, "warm-up: every run first goes untimed over %,d other events%n", warmupEvents);
 
             untimed(env -> ReferenceJobs.decodeOnly(env, warm), warm);
-            double decode = timed("decode-only", settings, out, env -> ReferenceJobs.decodeOnly(env, cfg), cfg);
+            Rates decode = timed("decode-only", settings, out, env -> ReferenceJobs.decodeOnly(env, cfg), cfg);
             // The same bytes and decoder without Flink.
             raw(stack, "bench.pipeline.warmup", warmupEvents, settings, cfg, null);
             double raw = raw(stack, "bench.pipeline", settings.events(), settings, cfg, out);
             PipelineConfig batchCfg = cfg.toBuilder().eventsTopic("bench.pipeline.batch").build();
             // Its own warm-up on its own (short) input: the batch decoder is other code than v1's.
             untimed(env -> ReferenceJobs.decodeOnly(env, batchCfg), batchCfg);
-            double decodeBatch = timed("decode-batch", settings, out, env -> ReferenceJobs.decodeOnly(env, batchCfg), batchCfg);
+            // Its records hold 100 events each, so its sources' progress in records is not its events': whole run only.
+            double decodeBatch = timed("decode-batch", settings, out, env -> ReferenceJobs.decodeOnly(env, batchCfg), batchCfg,
+                    false).whole();
 
             untimed(env -> VigilJob.assemble(env, warm), warm);
             resetPeakHeap();
             PostgresCpu postgres = PostgresCpu.of(db);
             double postgresBefore = postgres.seconds();
-            double vigil = timed("vigil", settings, out, env -> VigilJob.assemble(env, cfg), cfg);
+            Rates vigil = timed("vigil", settings, out, env -> VigilJob.assemble(env, cfg), cfg);
             double postgresCpu = postgres.seconds() - postgresBefore;
             long peakHeapMb = peakHeapMb();
             out.printf(Locale.ROOT, "vigil run: PostgreSQL used %.1f CPU-seconds (every server process, exited ones included)%n",
@@ -117,7 +142,7 @@ public final class PipelineBench {
             untimed(env -> ReferenceJobs.naive(env, warm, new CollectingSink<>("naive-warm-up")), warm);
             new CollectingSink<WindowStats>("naive-warm-up").take();
             CollectingSink<WindowStats> naiveSink = new CollectingSink<>("naive");
-            double naive = timed("naive", settings, out, env -> ReferenceJobs.naive(env, cfg, naiveSink), cfg);
+            Rates naive = timed("naive", settings, out, env -> ReferenceJobs.naive(env, cfg, naiveSink), cfg);
             Map<String, WindowStats> exact = byKey(naiveSink.take());
             // Checked now, so that the Vigil run's rows need not share the heap with the Flink SQL run.
             double worstVigil = checkVigil(vigilRows, exact);
@@ -126,15 +151,16 @@ public final class PipelineBench {
             untimed(env -> ReferenceJobs.flinkSql(env, warm, new CollectingSink<>("sql-warm-up")), warm);
             new CollectingSink<WindowStats>("sql-warm-up").take();
             CollectingSink<WindowStats> sqlSink = new CollectingSink<>("flink-sql");
-            double sql = timed("flink-sql", settings, out, env -> ReferenceJobs.flinkSql(env, cfg, sqlSink), cfg);
+            Rates sql = timed("flink-sql", settings, out, env -> ReferenceJobs.flinkSql(env, cfg, sqlSink), cfg);
 
             Agreement agreement = new Agreement(exact.size(), worstVigil, checkSql(sqlSink.take(), exact));
             out.printf(Locale.ROOT, "agreement: %,d windows; counts, errors and hits equal in all runs; vigil vs naive "
                             + "worst relative percentile error %.2f%%; Flink SQL percentiles outside the naive run's rank "
                             + "bounds: %d%n", agreement.windows(), agreement.worstVigilVsNaive() * 100,
                     agreement.sqlOutsideRankBounds());
-            Report report = new Report(settings.events(), decode, vigil, naive, sql, peakHeapMb, agreement, raw, decodeBatch,
-                    postgresCpu);
+            Report report = new Report(settings.events(), decode.whole(), vigil.whole(), naive.whole(), sql.whole(),
+                    peakHeapMb, agreement, raw, decodeBatch, postgresCpu,
+                    new Steady(decode.steady(), vigil.steady(), naive.steady(), sql.steady()));
             out.println(report.summaryLine());
             return report;
         }
@@ -165,17 +191,46 @@ public final class PipelineBench {
 
     /** A warm-up: the job run once, its time not taken. */
     private static void untimed(Consumer<StreamExecutionEnvironment> graph, PipelineConfig cfg) throws Exception {
-        LocalRunner.run(cfg, graph);
+        LocalRunner.run(cfg, FLINK_SETTINGS, graph);
     }
 
-    /** Events per second of the job's own run time (start to end, cluster start-up excluded). */
-    private static double timed(String name, Settings settings, PrintStream out,
-                                Consumer<StreamExecutionEnvironment> graph, PipelineConfig cfg) throws Exception {
-        JobExecutionResult result = LocalRunner.run(cfg, graph);
+    /**
+     * Events per second of the job's own run time (start to end, cluster start-up excluded), and of its
+     * steady interval (sources from {@link #STEADY_FROM} to {@link #STEADY_TO} of the input); prints both
+     * and when the sources passed each tenth of the input.
+     */
+    private static Rates timed(String name, Settings settings, PrintStream out,
+                               Consumer<StreamExecutionEnvironment> graph, PipelineConfig cfg) throws Exception {
+        return timed(name, settings, out, graph, cfg, true);
+    }
+
+    private static Rates timed(String name, Settings settings, PrintStream out, Consumer<StreamExecutionEnvironment> graph,
+                               PipelineConfig cfg, boolean oneEventPerRecord) throws Exception {
+        SourceProgress.Watch watch = SourceProgress.watch(PROGRESS_SAMPLE_MILLIS);
+        JobExecutionResult result;
+        try {
+            result = LocalRunner.run(cfg, FLINK_SETTINGS, graph);
+        } finally {
+            watch.stop();
+        }
         double seconds = result.getNetRuntime() / 1000.0;
         double eps = settings.events() / seconds;
-        out.printf(Locale.ROOT, "%-12s %8.1f s  %,12.0f events/s%n", name, seconds, eps);
-        return eps;
+        if (!oneEventPerRecord) {
+            out.printf(Locale.ROOT, "%-12s %8.1f s  %,12.0f events/s%n", name, seconds, eps);
+            return new Rates(eps, Double.NaN);
+        }
+        double steady = watch.rate(settings.events(), STEADY_FROM, STEADY_TO);
+        if (!(steady > 0) || Double.isInfinite(steady)) {
+            throw new IllegalStateException("the " + name + " run's sources reported no progress (read "
+                    + SourceProgress.recordsRead() + " records of " + settings.events() + ")");
+        }
+        StringBuilder tenths = new StringBuilder();
+        for (int i = 1; i <= 10; i++) {
+            tenths.append(String.format(Locale.ROOT, " %d%%:%.1f", i * 10, watch.secondsAt(settings.events() * i / 10)));
+        }
+        out.printf(Locale.ROOT, "%-12s %8.1f s  %,12.0f events/s  steady %,12.0f events/s  read by s:%s%n",
+                name, seconds, eps, steady, tenths);
+        return new Rates(eps, steady);
     }
 
     private static Map<String, WindowStats> readVigil(String db) throws Exception {

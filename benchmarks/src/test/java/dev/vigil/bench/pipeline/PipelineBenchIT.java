@@ -26,7 +26,14 @@ class PipelineBenchIT {
                 "pipeline-bench events=20000 decode_eps=\\d+ vigil_eps=\\d+ naive_eps=\\d+ flinksql_eps=\\d+ "
                         + "vigil_vs_decode=\\d+\\.\\d\\d vigil_vs_naive=\\d+\\.\\d\\d vigil_vs_flinksql=\\d+\\.\\d\\d "
                         + "vigil_peak_heap_mb=\\d+ raw_eps=\\d+ decode_vs_raw=\\d+\\.\\d\\d decode_batch_eps=\\d+ "
-                        + "vigil_postgres_cpu_s=\\d+\\.\\d");
+                        + "vigil_postgres_cpu_s=\\d+\\.\\d steady_decode_eps=\\d+ steady_vigil_eps=\\d+ "
+                        + "steady_naive_eps=\\d+ steady_flinksql_eps=\\d+ steady_vigil_vs_decode=\\d+\\.\\d\\d "
+                        + "steady_vigil_vs_naive=\\d+\\.\\d\\d steady_vigil_vs_flinksql=\\d+\\.\\d\\d");
         assertThat(report.vigilPostgresCpuSeconds()).isPositive();
+        // The sources' progress was seen in every Flink run: a rate over the steady interval.
+        assertThat(report.steady().decodeEps()).isPositive().isFinite();
+        assertThat(report.steady().vigilEps()).isPositive().isFinite();
+        assertThat(report.steady().naiveEps()).isPositive().isFinite();
+        assertThat(report.steady().flinkSqlEps()).isPositive().isFinite();
     }
 }
