@@ -3,6 +3,7 @@ package dev.vigil.agent;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A bounded multi-producer, single-consumer ring of preallocated event slots.
@@ -43,6 +44,11 @@ final class EventRing {
 
     private final int capacity;
     private final int mask;
+    /**
+     * A quarter of the ring less one: the caller whose sequence has none of these bits set wakes the
+     * consumer. Read on every call, so it sits with {@link #mask}, away from the consumer's counter.
+     */
+    private final int wakeMask;
     /** The slots: [published seq, ts, duration bits, count, packed small fields, unused ×3]. */
     private final long[] slots;
     private final String[] names;
@@ -59,6 +65,8 @@ final class EventRing {
     private long p1, p2, p3, p4, p5, p6, p7;
     /** Next sequence the consumer will read; every earlier slot is free. Written by the consumer only. */
     private volatile long consumed;
+    /** The thread that drains the ring, if it rests between drains and wants waking as the ring fills. */
+    private volatile Thread consumer;
 
     EventRing(int requestedCapacity) {
         if (requestedCapacity < 2 || requestedCapacity > (1 << 26)) {
@@ -66,6 +74,7 @@ final class EventRing {
         }
         capacity = Integer.highestOneBit(requestedCapacity - 1) << 1; // next power of two
         mask = capacity - 1;
+        wakeMask = Math.max(1, capacity / 4) - 1;
         slots = new long[capacity * STRIDE];
         names = new String[capacity];
         for (int i = 0; i < capacity; i++) {
@@ -75,6 +84,15 @@ final class EventRing {
 
     int capacity() {
         return capacity;
+    }
+
+    /**
+     * {@code thread} drains this ring and rests between drains: each time another quarter of the ring has
+     * been claimed, the caller that claims it unparks the thread, so a long rest never lets the ring fill
+     * while events come fast. The cost to callers is one test of the sequence's low bits.
+     */
+    void wakeAsItFills(Thread thread) {
+        consumer = thread;
     }
 
     /** The small fields of an event in one long, as a slot stores them: type | level | flags | status. */
@@ -109,6 +127,13 @@ final class EventRing {
         return true;
     }
 
+    private void wakeConsumer() {
+        Thread t = consumer;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
     /** Claims the next free sequence, or -1 when the ring is full. */
     private long claim() {
         long seq;
@@ -134,6 +159,9 @@ final class EventRing {
         slots[base + PACKED] = packed;
         names[i] = name;
         PUBLISHED_SLOT.setRelease(slots, base + PUBLISHED, seq);
+        if ((seq & wakeMask) == 0) {
+            wakeConsumer();
+        }
     }
 
     /** Consumer only: hands up to {@code max} published slots to {@code reader}, in order. */

@@ -7,6 +7,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,6 +29,38 @@ class EventRingTest {
         assertThat(seen).containsExactly(0L, 1L, 2L);
         assertThat(offer(ring, 8)).isTrue(); // space again after the drain
         assertThatThrownBy(() -> new EventRing(1)).hasMessageContaining("bufferCapacity");
+    }
+
+    @Test
+    void theCallerThatClaimsEachQuarterOfTheRingWakesTheRestingConsumer() throws Exception {
+        EventRing ring = new EventRing(16); // a quarter: 4 events
+        AtomicLong wakeUps = new AtomicLong();
+        CountDownLatch parked = new CountDownLatch(1);
+        Thread consumer = new Thread(() -> {
+            parked.countDown();
+            while (wakeUps.get() < 3) {
+                LockSupport.parkNanos(TimeUnit.MINUTES.toNanos(1)); // a rest no test waits out
+                wakeUps.incrementAndGet();
+            }
+        });
+        consumer.setDaemon(true);
+        consumer.start();
+        parked.await();
+        ring.wakeAsItFills(consumer);
+
+        for (int i = 0; i < 12; i++) { // sequences 0, 4 and 8 wake it
+            assertThat(offer(ring, i)).isTrue();
+            if (i % 4 == 0) {
+                long expected = i / 4 + 1;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (wakeUps.get() < expected && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+                assertThat(wakeUps.get()).as("wake-ups after event %d", i).isEqualTo(expected);
+            }
+        }
+        consumer.join(10_000);
+        assertThat(consumer.isAlive()).isFalse();
     }
 
     @Test

@@ -149,6 +149,40 @@ class MetricsAgentIT {
         }
     }
 
+    /**
+     * The sender rests half a second once caught up; at this rate the default ring (65,536 events) would
+     * overflow within one rest if the callers did not wake the sender as each quarter of it fills.
+     */
+    @Test
+    void aFastSteadyRateIntoTheDefaultRingLosesNothingThoughTheSenderRests(EmbeddedStack stack) throws Exception {
+        stack.kafka().createTopics(List.of(new TopicSpec("agent.steady", 1)));
+        int perSecond = 200_000;
+        long total;
+        AgentStats s;
+        try (MetricsAgent agent = MetricsAgent.builder().service("steady").bootstrapServers(stack.kafkaBootstrapServers())
+                .topic("agent.steady").closeTimeout(Duration.ofSeconds(20)).build()) {
+            assertThat(agent.stats().dropped()).isZero();
+            agent.recordRequest("GET /warm-up", 200, 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> agent.stats().sent() == 1);
+            long start = System.nanoTime();
+            long n = 0;
+            long elapsed;
+            while ((elapsed = System.nanoTime() - start) < 2_000_000_000L) { // 400,000 events in 2 s
+                for (long due = elapsed * perSecond / 1_000_000_000L; n < due; n++) {
+                    agent.recordRequest("GET /steady", 200, n);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            total = n + 1;
+            await().atMost(Duration.ofSeconds(30)).until(() -> agent.stats().sent() + agent.stats().dropped() >= total);
+            s = agent.stats();
+        }
+        System.out.println("a steady 200,000 events/s for 2 s into the default ring: " + s);
+        assertThat(total).isGreaterThan(2 * 65_536);
+        assertThat(s.dropped()).as("nothing dropped").isZero();
+        assertThat(s.sent()).isEqualTo(total);
+    }
+
     @Test
     void manyThreadsAtOnceLoseNothingTheStatsClaimWasSent(EmbeddedStack stack) throws Exception {
         stack.kafka().createTopics(List.of(new TopicSpec("agent.threads", 3)));
