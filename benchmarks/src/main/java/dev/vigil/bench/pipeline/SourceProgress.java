@@ -1,5 +1,6 @@
 package dev.vigil.bench.pipeline;
 
+import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
@@ -37,7 +38,8 @@ public final class SourceProgress implements MetricReporter {
     /** The cluster settings that add this reporter. */
     public static Configuration flinkSettings() {
         Configuration conf = new Configuration();
-        conf.setString("metrics.reporter." + REPORTER + ".factory.class", Factory.class.getName());
+        conf.set(ConfigOptions.key("metrics.reporter." + REPORTER + ".factory.class").stringType().noDefaultValue(),
+                Factory.class.getName());
         return conf;
     }
 
