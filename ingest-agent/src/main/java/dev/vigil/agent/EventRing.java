@@ -127,7 +127,8 @@ final class EventRing {
         return true;
     }
 
-    private void wakeConsumer() {
+    /** Unparks the thread given to {@link #wakeAsItFills}, if any. */
+    void wakeConsumer() {
         Thread t = consumer;
         if (t != null) {
             LockSupport.unpark(t);

@@ -66,8 +66,6 @@ final class KafkaSender implements Sender, EventRing.SlotReader, Callback {
     private final AtomicLong discardedAtClose = new AtomicLong();
 
     private volatile boolean closing;
-    /** The thread running this sender, to wake when asked to close. */
-    private volatile Thread runner;
     private volatile long closeDeadlineNanos;
     private String instance;
     private KafkaProducer<byte[], byte[]> producer;
@@ -103,16 +101,12 @@ final class KafkaSender implements Sender, EventRing.SlotReader, Callback {
     public void requestClose(long deadlineNanos) {
         closeDeadlineNanos = deadlineNanos;
         closing = true;
-        Thread t = runner;
-        if (t != null) {
-            LockSupport.unpark(t); // not a whole rest late
-        }
+        ring.wakeConsumer(); // not a whole rest late
     }
 
     @Override
     public void run() {
-        runner = Thread.currentThread();
-        ring.wakeAsItFills(runner);
+        ring.wakeAsItFills(Thread.currentThread());
         instance = configuredInstance != null ? configuredInstance : hostName();
         if (format == RecordFormat.BATCH) {
             batch = new EventBatch.Writer(service, instance);

@@ -47,9 +47,7 @@ public final class LocalRunner {
                                          Consumer<StreamExecutionEnvironment> assembly) throws Exception {
         Path checkpoints = newCheckpointsDirectory();
         try {
-            Configuration conf = clusterConfiguration(checkpoints);
-            conf.addAll(flinkSettings);
-            StreamExecutionEnvironment env = localEnvironment(cfg, conf, 0);
+            StreamExecutionEnvironment env = environment(cfg, flinkSettings, 0, checkpoints);
             assembly.accept(env);
             return env.execute("vigil");
         } finally {
@@ -69,7 +67,7 @@ public final class LocalRunner {
         Path checkpoints = newCheckpointsDirectory();
         // The caller decides when the job ends; the folder goes when the JVM does.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteRecursively(checkpoints), "vigil-checkpoints-cleanup"));
-        return environment(cfg, webUiPort, checkpoints);
+        return environment(cfg, new Configuration(), webUiPort, checkpoints);
     }
 
     /**
@@ -90,8 +88,11 @@ public final class LocalRunner {
         return env.executeAsync("vigil");
     }
 
-    private static StreamExecutionEnvironment environment(PipelineConfig cfg, int webUiPort, Path checkpoints) {
-        return localEnvironment(cfg, clusterConfiguration(checkpoints), webUiPort);
+    private static StreamExecutionEnvironment environment(PipelineConfig cfg, Configuration flinkSettings, int webUiPort,
+                                                          Path checkpoints) {
+        Configuration conf = clusterConfiguration(checkpoints);
+        conf.addAll(flinkSettings);
+        return localEnvironment(cfg, conf, webUiPort);
     }
 
     /** Checkpoints on disk in {@code checkpoints} (restarts: {@link VigilJob#configure}). */
